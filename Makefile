@@ -1,0 +1,42 @@
+# Convention Assistant — see README.md. Offline? export ASSISTANT_SOURCE_DIR=../shared/corpus
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup install index run test lint format eval eval-full bench clean
+
+setup: install index            ## venv + dependencies + documents + index
+
+install: $(STAMP)
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet torch==2.13.0   # CPU build first: keeps CUDA wheels out
+	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+index: $(STAMP)                  ## fetch (or read the mirror) and ingest; incremental
+	$(VENV)/bin/assistant ingest
+
+run: setup                       ## start the web app on 127.0.0.1
+	$(PY) app.py
+
+test: $(STAMP)                   ## lint + the test suite
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest -q
+
+lint format:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+eval: $(STAMP)                   ## question-set metrics (core subset)
+	$(PY) -m evals --core
+
+eval-full: $(STAMP)              ## full gold set
+	$(PY) -m evals
+
+bench: $(STAMP)                  ## latency / memory figures
+	$(PY) -m evals.bench
+
+clean:
+	rm -rf .data

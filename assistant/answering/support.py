@@ -1,0 +1,135 @@
+"""Support score: how much of a question's (or a sentence's) content the cited passages carry.
+
+A lexical, IDF-weighted measure (documented in evals/SCHEMA.md): each content term of the claim
+weighs its inverse document frequency in the corpus (terms the corpus lacks weigh most); a term
+counts as supported when the passages contain it, or when it belongs to a plain-language phrase
+of the glossary whose Convention terms the passages contain. Score = supported weight / total.
+"""
+
+from __future__ import annotations
+
+from assistant.index.lexical import LexicalIndex
+from assistant.models import Passage
+from assistant.retrieval.query import glossary_patterns
+
+# Words that carry no topic in a question about this treaty.
+GENERIC_TERMS = set(
+    [
+        "convent",
+        "treati",
+        "cybercrim",
+        "un",
+        "unit",
+        "nation",
+        "state",
+        "parti",
+        "articl",
+        "art",
+        "say",
+        "doe",
+        "what",
+        "whi",
+        "which",
+        "how",
+        "can",
+        "could",
+        "would",
+        "should",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "will",
+        "tell",
+        "explain",
+        "provis",
+        "requir",
+        "allow",
+        "rule",
+        "mean",
+        "anyth",
+        "anyon",
+        "someth",
+        "someon",
+        "peopl",
+        "person",
+        "need",
+        "want",
+        "know",
+        "thing",
+        "get",
+        "let",
+        "countri",
+        "govern",
+        "law",
+        "legal",
+        "also",
+        "even",
+        "actual",
+        "realli",
+        "pleas",
+        "exact",
+        "won",
+        "doesn",
+        "didn",
+        "isn",
+        "aren",
+        "don",
+        "did",
+        "me",
+        "my",
+        "you",
+        "your",
+        "our",
+        "him",
+        "her",
+        "come",
+        "happen",
+        "think",
+        "mani",
+        "much",
+        "els",
+        "simpli",
+        "like",
+    ]
+)
+
+
+def passage_terms(lexical: LexicalIndex, passages: list[Passage]) -> set[str]:
+    text = " ".join(f"{p.title} {p.chapeau} {p.text}" for p in passages)
+    return set(lexical.terms(text))
+
+
+def support(
+    lexical: LexicalIndex, claim: str, passages: list[Passage], *, drop_generic: bool = True
+) -> float:
+    terms = set(lexical.terms(claim))
+    if drop_generic:
+        terms -= GENERIC_TERMS
+    if not terms:
+        return 1.0
+    have = passage_terms(lexical, passages)
+    covered = terms & have
+    low = claim.lower()
+    for pattern, expansion in glossary_patterns():
+        m = pattern.search(low)
+        if m and set(lexical.terms(expansion)) & have:
+            covered |= set(lexical.terms(m.group(0))) & terms
+    total = sum(lexical.weight(t) for t in terms)
+    return sum(lexical.weight(t) for t in covered) / total
+
+
+def unknown_share(lexical: LexicalIndex, question: str) -> float:
+    """IDF-weighted share of the question's content terms that the corpus does not know at all
+    (after the glossary maps plain words to the Convention's): high for off-topic questions."""
+    terms = set(lexical.terms(question)) - GENERIC_TERMS
+    if not terms:
+        return 0.0
+    known = terms & lexical.vocabulary
+    low = question.lower()
+    for pattern, _ in glossary_patterns():
+        m = pattern.search(low)
+        if m:
+            known |= set(lexical.terms(m.group(0)))
+    unknown = terms - known
+    return sum(lexical.weight(t) for t in unknown) / sum(lexical.weight(t) for t in terms)

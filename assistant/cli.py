@@ -1,0 +1,131 @@
+"""Command line: ``assistant fetch | ingest | ask | show``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from assistant.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "source_dir", None):
+        overrides["source_dir"] = Path(args.source_dir)
+    return Settings(**overrides)
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from assistant.documents.loader import locate
+    from assistant.documents.sources import load_manifest
+
+    settings = _settings(args)
+    for source in load_manifest(settings.manifest_path):
+        path = locate(source, settings, download_missing=True)
+        where = path if path else "not available (optional)" if source.optional else "MISSING"
+        print(f"{source.id:28} {where}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from assistant.index.ingest import ingest
+
+    report = ingest(_settings(args), progress=not args.quiet)
+    print(f"Ingest: {report}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant import Assistant
+
+    bot = Assistant(_settings(args), progress=not args.json)
+    answer = bot.ask(" ".join(args.question))
+    if args.json:
+        print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.format())
+    if answer.notice and not answer.abstained:
+        print(f"\n({answer.notice})")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from assistant import Assistant
+
+    bot = Assistant(_settings(args))
+    try:
+        number = int(str(args.article).lower().removeprefix("art.").removeprefix("article").strip())
+    except ValueError:
+        print(f"error: {args.article!r} is not an article number (1-68)", file=sys.stderr)
+        return 2
+    view = bot.article(number)
+    if view is None:
+        print(
+            f"error: the Convention has no Article {number}; its articles are numbered 1 to 68",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"Chapter {view.chapter}: {view.chapter_title}")
+    print(f"Article {view.number}. {view.title}\n")
+    print(view.text())
+    if view.cross_references:
+        print("\nRefers to articles: " + ", ".join(map(str, view.cross_references)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="assistant",
+        description=("Cited answers on the UN Convention against Cybercrime (A/RES/79/243)."),
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func, help_: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_)
+        sp.add_argument(
+            "--source-dir",
+            help="read the documents from this local mirror "
+            "instead of downloading them (env ASSISTANT_SOURCE_DIR)",
+        )
+        sp.set_defaults(func=func)
+        return sp
+
+    add("fetch", cmd_fetch, "download the official documents into the cache")
+    add("ingest", cmd_ingest, "parse, chunk and index the documents (incremental)").add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars"
+    )
+    ask = add("ask", cmd_ask, "answer a question with citations")
+    ask.add_argument("question", nargs="+")
+    ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    add("show", cmd_show, "print an article, e.g. `assistant show 27`").add_argument("article")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from assistant.answering.guard import InvalidQuestion
+    from assistant.documents.fetch import FetchError
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.func(args)
+    except InvalidQuestion as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except FetchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The one object every interface is thin over."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.followup import Turn, resolve
+from assistant.answering.guard import InvalidQuestion, validate
+from assistant.answering.pipeline import AnswerPipeline
+from assistant.index.catalog import Catalog
+from assistant.index.embeddings import make_embeddings
+from assistant.index.ingest import IngestReport, ingest, open_collection
+from assistant.index.lexical import LexicalIndex
+from assistant.index.store import make_client, make_vectorstore
+from assistant.models import Answer, Chunk, Passage
+from assistant.retrieval.retriever import HybridRetriever
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ArticleView:
+    number: int
+    title: str
+    chapter: int | None
+    chapter_title: str
+    provisions: list[Chunk]
+    cross_references: list[int]
+
+    def text(self) -> str:
+        lines, chapeau = [], None
+        for c in self.provisions:
+            if c.chapeau and c.chapeau != chapeau:
+                lead = (
+                    f"{c.paragraph.split('(')[0]}. " if c.paragraph and "(" in c.paragraph else ""
+                )
+                lines.append(lead + c.chapeau)
+                chapeau = c.chapeau
+            elif not c.chapeau:
+                chapeau = None
+            prefix = f"{c.paragraph}. " if c.paragraph and not c.chapeau else ""
+            lines.append(prefix + c.text)
+        return "\n".join(lines)
+
+
+class Assistant:
+    """Grounded Q&A over the Convention.
+
+    >>> bot = Assistant()                       # builds the index on first use if missing
+    >>> ans = bot.ask("Can police make a provider hand over subscriber data?")
+    >>> ans.text, ans.citations, ans.abstained
+    """
+
+    def __init__(self, settings: Settings | None = None, *, progress: bool = True):
+        self.settings = settings or Settings()
+        self.progress = progress
+        self._lock = threading.Lock()
+        self._ready = False
+
+    # --- building ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        with self._lock:
+            if self._ready:
+                return
+            s = self.settings
+            self.embeddings = make_embeddings(s)
+            self.client = make_client(s)
+            collection = open_collection(s, self.client)
+            if collection.count() == 0:
+                log.info("no index yet: ingesting the sources")
+                ingest(s, progress=self.progress, embeddings=self.embeddings, client=self.client)
+            self._load()
+            self._ready = True
+
+    def _load(self) -> None:
+        s = self.settings
+        self.vectorstore = make_vectorstore(s, self.embeddings, self.client)
+        self.catalog = Catalog.from_collection(self.client.get_collection(s.collection))
+        self.lexical = LexicalIndex(self.catalog.chunks)
+        self.retriever = HybridRetriever(
+            self.vectorstore,
+            self.embeddings,
+            self.catalog,
+            self.lexical,
+            candidates=s.candidates,
+            rrf_k=s.rrf_k,
+        )
+        self.answerer = ExtractiveAnswerer(self.lexical.terms, max_sentences=s.answer_sentences)
+        self.pipeline = AnswerPipeline(self.retriever, self.answerer, s)
+
+    def ensure_ready(self) -> Assistant:
+        if not self._ready:
+            self._build()
+        return self
+
+    def ingest(self) -> IngestReport:
+        """(Re)ingest the sources incrementally and reload the in-memory indexes."""
+        self.ensure_ready()
+        report = ingest(
+            self.settings, progress=self.progress, embeddings=self.embeddings, client=self.client
+        )
+        if report.changed:
+            with self._lock:
+                self._load()
+        return report
+
+    # --- public API ----------------------------------------------------------------------------
+
+    def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
+        """Answer with inline citations; raises :class:`InvalidQuestion` on bad input."""
+        text = validate(question, max_chars=self.settings.max_question_chars)
+        turns = _clean_history(history, self.settings.max_question_chars)
+        self.ensure_ready()
+        return self.pipeline.run(text, turns)
+
+    def retrieve(
+        self, question: str, k: int = 5, history: list[Turn] | None = None
+    ) -> list[Passage]:
+        """The ``k`` best passages (one per article), best first; ``history`` resolves
+        follow-ups the same way :meth:`ask` does."""
+        text = validate(question, max_chars=self.settings.max_question_chars)
+        if not 1 <= k <= 50:
+            raise ValueError("k must be between 1 and 50")
+        self.ensure_ready()
+        f = resolve(text, _clean_history(history, self.settings.max_question_chars))
+        return self.retriever.search(
+            text, k=k, context=f.context, boost_labels=f.boost_labels
+        ).passages
+
+    def article(self, number: int) -> ArticleView | None:
+        """An article's full text by provision, or None when the Convention has no such article."""
+        self.ensure_ready()
+        chunks = self.catalog.article(number)
+        if not chunks:
+            return None
+        c = chunks[0]
+        return ArticleView(
+            number, c.article_title, c.chapter, c.chapter_title, chunks, list(c.cross_references)
+        )
+
+    def articles(self) -> list[ArticleView]:
+        self.ensure_ready()
+        return [self.article(n) for n in self.catalog.article_numbers]
+
+
+def _clean_history(history: list[Turn] | None, max_chars: int) -> list[Turn]:
+    if not history:
+        return []
+    out = []
+    for turn in history[-10:]:
+        if not isinstance(turn, (tuple, list)) or len(turn) != 2:
+            raise InvalidQuestion("history must be a list of (question, answer) pairs")
+        q, a = turn
+        out.append((str(q or "")[:max_chars], str(a or "")[: 4 * max_chars]))
+    return out

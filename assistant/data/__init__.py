@@ -1,0 +1,1 @@
+"""Package data: the plain-language glossary and lists used by the guards."""

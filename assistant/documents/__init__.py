@@ -1,0 +1,1 @@
+"""Loading and parsing of the source documents."""

@@ -1,0 +1,1 @@
+"""Step 3 of the pipeline: the dense (Chroma) and lexical (BM25) indexes and their ingestion."""

@@ -1,0 +1,68 @@
+"""All indexed chunks in memory, read back from the Chroma collection (single source of truth)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import chromadb
+
+from assistant.index.store import chunk_from_record
+from assistant.labels import paragraph_within
+from assistant.models import Chunk
+
+_DEFINED = re.compile(r"“([^”]{2,80})”(?:\s+or\s+“([^”]{2,80})”)?")
+
+
+class Catalog:
+    def __init__(self, chunks: list[Chunk]):
+        order = {"convention": 0, "notes": 1, "resolution": 2, "briefing": 3}
+        self.chunks = sorted(
+            chunks, key=lambda c: (order.get(c.source, 9), c.origin, c.article or 0, c.seq)
+        )
+        self.by_id = {c.id: c for c in self.chunks}
+        self.by_label: dict[str, list[Chunk]] = defaultdict(list)
+        self.by_article: dict[int, list[Chunk]] = defaultdict(list)
+        for c in self.chunks:
+            self.by_label[c.label].append(c)
+            if c.source == "convention" and c.article is not None:
+                self.by_article[c.article].append(c)
+        self.definitions = self._definitions()
+
+    @classmethod
+    def from_collection(cls, collection: chromadb.Collection) -> Catalog:
+        got = collection.get(include=["documents", "metadatas"])
+        return cls(
+            [
+                chunk_from_record(i, d, m)
+                for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            ]
+        )
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    @property
+    def article_numbers(self) -> list[int]:
+        return sorted(self.by_article)
+
+    def article(self, number: int) -> list[Chunk]:
+        return self.by_article.get(number, [])
+
+    def provision(self, article: int, paragraph: str | None) -> list[Chunk]:
+        """Chunks of an article, narrowed to a paragraph ("21", "21(b)", "b") when given."""
+        chunks = self.article(article)
+        if not paragraph:
+            return chunks
+        hits = [c for c in chunks if c.paragraph and paragraph_within(c.paragraph, paragraph)]
+        return hits or chunks
+
+    def _definitions(self) -> dict[str, Chunk]:
+        """Defined term (lower case) -> its Article 2 chunk."""
+        out = {}
+        for c in self.article(2):
+            m = _DEFINED.search(c.text)
+            if m and "shall mean" in c.text:
+                for term in filter(None, m.groups()):
+                    out[term.lower()] = c
+        return out

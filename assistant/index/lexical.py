@@ -1,0 +1,67 @@
+"""BM25 lexical index (bm25s, Snowball stemming) over the chunks' search text."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from assistant.models import Chunk
+
+_BRITISH = re.compile(r"\b(\w{4,})is(e|es|ed|ing|ation|ations)\b")
+
+
+def normalise_spelling(text: str) -> str:
+    """Fold -ise spellings into -ize (the Convention writes "criminalize")."""
+    return _BRITISH.sub(r"\1iz\2", text.lower()).replace("licence", "license")
+
+
+class LexicalIndex:
+    def __init__(self, chunks: list[Chunk]):
+        self.chunks = chunks
+        self._stemmer = Stemmer.Stemmer("english")
+        self._bm25 = bm25s.BM25()
+        tokens = bm25s.tokenize(
+            [normalise_spelling(c.search_text()) for c in chunks],
+            stopwords="en",
+            stemmer=self._stemmer,
+            show_progress=False,
+        )
+        self._bm25.index(tokens, show_progress=False)
+        self.vocabulary = set(tokens.vocab)
+        df = Counter(t for doc in tokens.ids for t in set(doc))
+        n = max(1, len(chunks))
+        by_id = {i: w for w, i in tokens.vocab.items()}
+        self.idf = {by_id[i]: math.log(1 + n / c) for i, c in df.items()}
+        self.max_idf = max(self.idf.values(), default=1.0) + 1.0
+
+    def weight(self, term: str) -> float:
+        """Inverse document frequency; a term the corpus lacks weighs most."""
+        return self.idf.get(term, self.max_idf)
+
+    def terms(self, text: str) -> list[str]:
+        """Stemmed content terms of ``text`` (stop words removed)."""
+        toks = bm25s.tokenize(
+            [normalise_spelling(text)],
+            stopwords="en",
+            stemmer=self._stemmer,
+            return_ids=False,
+            show_progress=False,
+        )
+        return list(toks[0]) if toks else []
+
+    def search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
+        terms = [t for t in self.terms(query) if t in self.vocabulary]
+        if not terms or not self.chunks:
+            return []
+        k = min(k, len(self.chunks))
+        ids, scores = self._bm25.retrieve([terms], k=k, show_progress=False, n_threads=1)
+        return [
+            (self.chunks[int(i)], float(s))
+            for i, s in zip(ids[0], scores[0], strict=True)
+            if s > 0 and np.isfinite(s)
+        ]

@@ -1,0 +1,78 @@
+"""The persistent Chroma collection (embedded store, or a Chroma server via CHROMA_HOST)."""
+
+from __future__ import annotations
+
+import json
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+
+from assistant.models import Chunk
+from assistant.settings import Settings
+
+LIST_FIELDS = ("cross_references",)
+
+
+def make_client(settings: Settings) -> chromadb.ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+        )
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def make_vectorstore(
+    settings: Settings, embeddings: Embeddings, client: chromadb.ClientAPI
+) -> Chroma:
+    """LangChain's Chroma wrapper over our collection; it passes embedding_function=None to Chroma,
+    so Chroma itself never embeds (nor downloads its default model)."""
+    return Chroma(
+        collection_name=settings.collection,
+        embedding_function=embeddings,
+        client=client,
+        collection_configuration={"hnsw": {"space": "cosine"}},
+    )
+
+
+def chunk_metadata(chunk: Chunk, content_hash: str) -> dict:
+    """Flat Chroma metadata (no None values; lists as JSON)."""
+    meta = {
+        "label": chunk.label,
+        "source": chunk.source,
+        "document": chunk.document,
+        "article_title": chunk.article_title,
+        "chapter_title": chunk.chapter_title,
+        "chapeau": chunk.chapeau,
+        "origin": chunk.origin,
+        "seq": chunk.seq,
+        "cross_references": json.dumps(chunk.cross_references),
+        "hash": content_hash,
+    }
+    for key in ("article", "paragraph", "chapter"):
+        value = getattr(chunk, key)
+        if value is not None:
+            meta[key] = value
+    return meta
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
+    return Chunk(
+        id=chunk_id,
+        text=text,
+        label=meta["label"],
+        source=meta["source"],
+        document=meta.get("document", ""),
+        article=meta.get("article"),
+        paragraph=meta.get("paragraph"),
+        article_title=meta.get("article_title", ""),
+        chapter=meta.get("chapter"),
+        chapter_title=meta.get("chapter_title", ""),
+        cross_references=json.loads(meta.get("cross_references") or "[]"),
+        chapeau=meta.get("chapeau", ""),
+        origin=meta.get("origin", ""),
+        seq=meta.get("seq", 0),
+    )

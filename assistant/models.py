@@ -1,0 +1,203 @@
+"""Typed data that crosses module boundaries.
+
+Documents (parsed structure) -> Chunk (indexed unit) -> Passage (retrieved unit)
+-> Answer (with Citation list). Citation labels follow one grammar, see
+``assistant.labels``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# --- Parsed document structure -------------------------------------------------
+
+
+@dataclass
+class Subparagraph:
+    """A lettered subparagraph, e.g. "(b)"; its text keeps any roman items (i), (ii)."""
+
+    letter: str  # "a", "b", ... (no parentheses)
+    text: str
+
+
+@dataclass
+class Paragraph:
+    """A numbered paragraph of an article (``number`` None for an unnumbered body).
+
+    ``text`` is the paragraph's own words up to its first lettered subparagraph
+    (the chapeau); ``tail`` holds any words after the last subparagraph.
+    """
+
+    number: str | None
+    text: str
+    subparagraphs: list[Subparagraph] = field(default_factory=list)
+    tail: str = ""
+
+    def full_text(self) -> str:
+        parts = [self.text] + [f"({s.letter}) {s.text}" for s in self.subparagraphs]
+        if self.tail:
+            parts.append(self.tail)
+        return "\n".join(p for p in parts if p)
+
+
+@dataclass
+class Article:
+    number: int
+    title: str
+    chapter: int  # 1..9
+    chapter_title: str
+    paragraphs: list[Paragraph]
+    cross_references: list[int] = field(default_factory=list)  # other articles it cites
+
+    def full_text(self) -> str:
+        out = []
+        for p in self.paragraphs:
+            body = p.full_text()
+            out.append(f"{p.number}. {body}" if p.number else body)
+        return "\n".join(out)
+
+
+@dataclass
+class Chapter:
+    number: int
+    roman: str
+    title: str
+    articles: list[Article]
+
+
+@dataclass
+class InterpretativeNote:
+    number: int  # the notes are numbered 1..5 across the annex
+    articles: list[int]  # the articles the note interprets
+    heading: str  # e.g. "Article 2" or "Articles 23 and 35, with regard to ..."
+    text: str
+
+
+@dataclass
+class Convention:
+    preamble: str
+    chapters: list[Chapter]
+    notes: list[InterpretativeNote]
+
+    @property
+    def articles(self) -> list[Article]:
+        return [a for c in self.chapters for a in c.articles]
+
+    def article(self, number: int) -> Article | None:
+        return next((a for a in self.articles if a.number == number), None)
+
+
+@dataclass
+class ResolutionParagraph:
+    number: int
+    text: str
+
+
+@dataclass
+class Resolution:
+    symbol: str
+    title: str
+    adopted: str  # e.g. "24 December 2024"
+    preamble: str
+    paragraphs: list[ResolutionParagraph]
+
+
+@dataclass
+class Section:
+    """A section of a briefing document."""
+
+    heading: str
+    text: str
+
+
+@dataclass
+class BriefingDocument:
+    source_id: str  # e.g. "briefing:overview"
+    title: str
+    label_prefix: str  # short source label used in citations, e.g. "Briefing: overview"
+    sections: list[Section]
+    official: bool = False  # our own notes / third-party: never official text
+
+
+# --- Index and answer units ------------------------------------------------------
+
+
+@dataclass
+class Chunk:
+    """One indexed unit with its metadata (flat, Chroma-compatible)."""
+
+    id: str  # stable, e.g. "convention:art27:b"
+    text: str  # the quoted text of the provision
+    label: str  # citation label, e.g. "Art. 27(b)"
+    source: str  # "convention" | "resolution" | "notes" | "briefing"
+    document: str  # human title of the document
+    article: int | None = None
+    paragraph: str | None = None  # e.g. "1(b)", "b", "3"; None when the whole article
+    article_title: str = ""
+    chapter: int | None = None
+    chapter_title: str = ""
+    cross_references: list[int] = field(default_factory=list)
+    chapeau: str = ""  # lead-in words of the paragraph a subparagraph belongs to
+    origin: str = ""  # manifest source id the chunk was made from
+    seq: int = 0  # document order within its origin
+
+    def search_text(self) -> str:
+        """What is embedded and matched lexically: headings, lead-in, then the provision."""
+        head = f"Article {self.article}. {self.article_title}." if self.article else self.document
+        if self.source == "briefing":
+            head = f"{self.document}: {self.article_title}."
+        return " ".join(p for p in (head, self.chapeau, self.text) if p)
+
+
+@dataclass
+class Passage:
+    """A retrieved unit, as returned by ``Assistant.retrieve``."""
+
+    id: str
+    text: str
+    label: str
+    source: str
+    document: str
+    article: int | None
+    paragraph: str | None
+    title: str  # article title (or section heading for briefing material)
+    chapter: int | None
+    chapter_title: str
+    score: float
+    cross_references: list[int] = field(default_factory=list)
+    chapeau: str = ""
+
+    def sentence(self) -> str:
+        """The provision as a self-contained sentence (lead-in joined to a subparagraph)."""
+        if self.chapeau:
+            return f"{self.chapeau} … {self.text}"
+        return self.text
+
+
+@dataclass
+class Citation:
+    label: str  # e.g. "Art. 27(b)"
+    source: str
+    article: int | None
+    paragraph: str | None
+    quote: str  # the exact text of the cited passage
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str  # answer body with inline labels like [Art. 7(1)]
+    citations: list[Citation]
+    passages: list[Passage]
+    abstained: bool
+    notice: str = ""  # why it abstained / refused, or other user-facing notes
+    resolved_question: str = ""  # the question after follow-up resolution
+
+    def format(self) -> str:
+        """Answer body plus a "Sources" list quoting each cited passage."""
+        lines = [self.text]
+        if self.citations:
+            lines += ["", "Sources:"]
+            for c in self.citations:
+                lines.append(f"[{c.label}] {c.quote}")
+        return "\n".join(lines)
