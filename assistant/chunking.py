@@ -157,10 +157,19 @@ def chunk_briefing(doc: BriefingDocument) -> list[Chunk]:
         slug = _slug(s.heading)
         slug = f"{slug}-{i}" if slug in seen else slug
         seen.add(slug)
-        chunks.append(Chunk(
-            id=f"{doc.source_id}:{slug}", text=s.text, label=f"{doc.label_prefix} §{i}",
-            source="briefing", document=doc.title, paragraph=str(i), article_title=s.heading,
-            cross_references=_article_refs(s.text), origin=doc.source_id))
+        chunks.append(
+            Chunk(
+                id=f"{doc.source_id}:{slug}",
+                text=s.text,
+                label=f"{doc.label_prefix} §{i}",
+                source="briefing",
+                document=doc.title,
+                paragraph=str(i),
+                article_title=s.heading,
+                cross_references=_article_refs(s.text),
+                origin=doc.source_id,
+            )
+        )
     return _numbered(chunks)
 
 

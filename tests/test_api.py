@@ -10,8 +10,9 @@ from assistant import Answer, Assistant, Citation, InvalidQuestion, Passage
 
 
 def test_ask_contract(bot):
-    ans = bot.ask("Is hacking a crime under the treaty?",
-                  history=[("previous q", "previous answer")])
+    ans = bot.ask(
+        "Is hacking a crime under the treaty?", history=[("previous q", "previous answer")]
+    )
     assert isinstance(ans, Answer)
     assert isinstance(ans.text, str) and ans.text
     assert isinstance(ans.abstained, bool) and not ans.abstained
@@ -19,7 +20,8 @@ def test_ask_contract(bot):
     c = ans.citations[0]
     assert isinstance(c.article, int) and c.label.startswith(f"Art. {c.article}")
     assert {"article", "paragraph", "label", "source", "quote"} <= {
-        f.name for f in dataclasses.fields(c)}
+        f.name for f in dataclasses.fields(c)
+    }
     assert ans.passages and all(isinstance(p, Passage) for p in ans.passages)
     assert 7 in {c.article for c in ans.citations}
 
@@ -34,8 +36,9 @@ def test_retrieve_contract(bot):
 
 
 def test_non_article_sources_have_no_article_number(bot):
-    out = bot.retrieve("What day did the General Assembly designate International "
-                       "Anti-Cybercrime Day?", k=5)
+    out = bot.retrieve(
+        "What day did the General Assembly designate International Anti-Cybercrime Day?", k=5
+    )
     res = [p for p in out if p.source == "resolution"]
     assert res and res[0].article is None and res[0].label.startswith("Res. para.")
 

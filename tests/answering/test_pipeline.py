@@ -39,8 +39,11 @@ def test_numeric_fact_from_the_text(bot):
 
 @pytest.mark.parametrize(
     "question",
-    ["What is the capital of France?", "How do I bake sourdough bread?",
-     "What is the speed limit on German motorways?"],
+    [
+        "What is the capital of France?",
+        "How do I bake sourdough bread?",
+        "What is the speed limit on German motorways?",
+    ],
 )
 def test_out_of_scope_questions_abstain_without_citations(bot, question):
     a = bot.ask(question)
@@ -73,9 +76,10 @@ def test_status_questions_are_not_guessed(bot):
 
 def test_followup_is_resolved_against_the_previous_turn(bot):
     first = bot.ask("Can police make a provider hand over subscriber data?")
-    follow = bot.ask("And what safeguards apply to that?",
-                     history=[("Can police make a provider hand over subscriber data?",
-                               first.text)])
+    follow = bot.ask(
+        "And what safeguards apply to that?",
+        history=[("Can police make a provider hand over subscriber data?", first.text)],
+    )
     assert not follow.abstained
     assert 24 in {c.article for c in follow.citations}
     assert "subscriber data" in follow.resolved_question

@@ -56,8 +56,9 @@ def _source(*urls: str) -> Source:
 
 
 def test_download_follows_redirect_and_caches(server, tmp_path):
-    path = download(_source(f"{server}/api/symbol/access?s=A/RES/79/243&l=en&t=pdf"), tmp_path,
-                    progress=False)
+    path = download(
+        _source(f"{server}/api/symbol/access?s=A/RES/79/243&l=en&t=pdf"), tmp_path, progress=False
+    )
     assert path.name == "A_RES_79_243_en.pdf"
     assert path.read_bytes().startswith(b"%PDF-")
     assert "Synthetic treaty" in read_document_text(path)
@@ -83,7 +84,11 @@ def test_offline_gives_a_clear_error(tmp_path):
 def test_mirror_lookup_prefers_patterns_in_order(tmp_path):
     (tmp_path / "A_RES_79_243_text.txt").write_text("text")
     (tmp_path / "A_RES_79_243_x.json").write_text('{"text": "json text"}')
-    src = Source(id="t", kind="convention", title="T",
-                 mirror=("A_RES_79_243*.pdf", "A_RES_79_243*.json", "A_RES_79_243*.txt"))
+    src = Source(
+        id="t",
+        kind="convention",
+        title="T",
+        mirror=("A_RES_79_243*.pdf", "A_RES_79_243*.json", "A_RES_79_243*.txt"),
+    )
     hit = find_in_mirror(src, tmp_path)
     assert hit.suffix == ".json" and read_document_text(hit) == "json text"

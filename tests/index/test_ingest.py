@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -44,8 +45,11 @@ def test_ingest_is_idempotent_and_incremental(own_corpus):
     third = ingest(own_corpus, progress=False)
     assert third.changed
     after = coll.get(include=["metadatas"])
-    changed = [i for i, m in zip(after["ids"], after["metadatas"], strict=True)
-               if hashes.get(i) != m["hash"]]
+    changed = [
+        i
+        for i, m in zip(after["ids"], after["metadatas"], strict=True)
+        if hashes.get(i) != m["hash"]
+    ]
     removed = set(hashes) - set(after["ids"])
     assert changed and all(i.startswith("briefing:key-dates") for i in changed)
     assert len(removed) == 1 and removed.pop().startswith("briefing:key-dates")
@@ -71,14 +75,20 @@ def test_chunk_metadata_on_the_real_corpus(index_dir, mirror_dir):
     assert art27b["label"] == "Art. 27(b)"
     assert art27b["article"] == 27 and art27b["paragraph"] == "b"
     assert art27b["article_title"] == "Production order"
-    assert art27b["chapter"] == 4 and art27b["chapter_title"] == "Procedural measures and law enforcement"
+    assert art27b["chapter"] == 4
+    assert art27b["chapter_title"] == "Procedural measures and law enforcement"
     assert "subscriber information" in docs["convention:art27:b"]
     assert meta["convention:art65:1"]["label"] == "Art. 65(1)"
     assert meta["resolution:para12"]["label"] == "Res. para. 12"
     assert meta["notes:3"]["label"] == "Interp. note 3"
-    articles = {m["article"] for m in meta.values() if m["source"] == "convention" and "article" in m}
+    articles = {
+        m["article"] for m in meta.values() if m["source"] == "convention" and "article" in m
+    }
     assert articles == set(range(1, 69))
     assert any(i.startswith("briefing:") for i in meta)
     # Every provision of Article 3 records its cross-references to Articles 23 and 35.
-    assert all({23, 35} <= set(__import__("json").loads(m["cross_references"]))
-               for m in meta.values() if m.get("article") == 3 and m["source"] == "convention")
+    assert all(
+        {23, 35} <= set(json.loads(m["cross_references"]))
+        for m in meta.values()
+        if m.get("article") == 3 and m["source"] == "convention"
+    )

@@ -12,12 +12,20 @@ import pytest
 
 @pytest.fixture()
 def run(index_dir, mirror_dir):
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(index_dir),
-           "ASSISTANT_SOURCE_DIR": str(mirror_dir)}
+    env = {
+        **os.environ,
+        "ASSISTANT_DATA_DIR": str(index_dir),
+        "ASSISTANT_SOURCE_DIR": str(mirror_dir),
+    }
 
     def _run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "assistant.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     return _run
 
@@ -43,11 +51,14 @@ def test_show_article(run):
     assert "subscriber information" in out.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("show", "99"), "no Article 99"),
-    (("show", "twelve"), "not an article number"),
-    (("ask", "   "), "empty"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("show", "99"), "no Article 99"),
+        (("show", "twelve"), "not an article number"),
+        (("ask", "   "), "empty"),
+    ],
+)
 def test_bad_input_exits_with_a_message(run, args, message):
     out = run(*args)
     assert out.returncode == 2 and message in out.stderr

@@ -25,7 +25,7 @@ def test_named_article_is_looked_up_directly(bot):
 
 
 def test_lexical_side_finds_rare_exact_terms(bot):
-    """"ordre public" is a rare phrase the embedding model barely knows; BM25 finds it."""
+    """ "ordre public" is a rare phrase the embedding model barely knows; BM25 finds it."""
     dense = [c.id for c, _ in bot.retriever.dense("ordre public", 10)]
     lexical = [c.id for c, _ in bot.lexical.search("ordre public", 10)]
     assert lexical and lexical[0].startswith("convention:art40:21")
@@ -41,8 +41,13 @@ def test_definition_attached_for_defined_terms(bot):
 
 
 def test_followup_history_steers_retrieval(bot):
-    history = [("Can police make a provider hand over subscriber data?",
-                "Each State Party shall ... [Art. 27(b)]")]
-    labels = [p.article for p in bot.retrieve("And what safeguards apply to that?", k=5,
-                                               history=history)]
+    history = [
+        (
+            "Can police make a provider hand over subscriber data?",
+            "Each State Party shall ... [Art. 27(b)]",
+        )
+    ]
+    labels = [
+        p.article for p in bot.retrieve("And what safeguards apply to that?", k=5, history=history)
+    ]
     assert 24 in labels
