@@ -93,7 +93,7 @@ class HybridRetriever:
         ranked = front + [(c, s) for c, s in fused if c.id not in seen]
 
         candidates = [self._passage(c, s, dense_score) for c, s in ranked[: max(self.n, 3 * k)]]
-        passages = self._per_article(candidates)[:k]
+        passages = self._with_notes(self._per_article(candidates), candidates)[:k]
         plain_dense = self.dense(question, 1) if context else dense_hits[:1]
         return Retrieval(
             query=combined,
@@ -141,7 +141,7 @@ class HybridRetriever:
         if demote:  # preambles are long and generic: they match everything a little
             for cid in scores:
                 if cid.startswith(("convention:preamble", "resolution:preamble")):
-                    scores[cid] *= 0.5
+                    scores[cid] *= 0.7
         order = sorted(scores, key=scores.get, reverse=True)
         return [(self.catalog.by_id[i], scores[i]) for i in order]
 
@@ -174,11 +174,30 @@ class HybridRetriever:
 
     @staticmethod
     def _per_article(candidates: list[Passage]) -> list[Passage]:
-        """Keep the best passage of each article (other sources: of each provision label)."""
-        seen, out = set(), []
+        """Keep the best passage of each article (other sources: of each provision label), and
+        one briefing note at most: briefing material supports, the official text answers."""
+        seen, out, briefing = set(), [], False
         for p in candidates:
             key = (p.source, p.article) if p.source == "convention" else (p.source, p.label)
-            if key not in seen:
-                seen.add(key)
-                out.append(p)
+            if key in seen or (p.source == "briefing" and briefing):
+                continue
+            seen.add(key)
+            briefing = briefing or p.source == "briefing"
+            out.append(p)
+        return out
+
+    @staticmethod
+    def _with_notes(ranked: list[Passage], candidates: list[Passage], lead: int = 3) -> list[Passage]:
+        """An interpretative note on one of the leading articles follows that article: the notes
+        are the authoritative gloss of their article."""
+        notes = [p for p in candidates if p.source == "notes"]
+        out: list[Passage] = []
+        for i, p in enumerate(ranked):
+            if p in out:
+                continue
+            out.append(p)
+            if i < lead and p.source == "convention":
+                note = next((n for n in notes if p.article in n.cross_references), None)
+                if note is not None and note not in out:
+                    out.append(note)
         return out
