@@ -166,6 +166,7 @@ class Passage:
     score: float
     cross_references: list[int] = field(default_factory=list)
     chapeau: str = ""
+    similarity: float = 0.0  # cosine similarity to the question (0 when outside the dense top)
 
     def sentence(self) -> str:
         """The provision as a self-contained sentence (lead-in joined to a subparagraph)."""

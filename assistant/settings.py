@@ -82,5 +82,9 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def feedback_db(self) -> Path:
+        return self.data_dir / "feedback.sqlite3"
+
+    @property
     def manifest_path(self) -> Path:
         return self.corpus_dir / "sources.toml"

@@ -21,14 +21,14 @@ from assistant.settings import Settings
 from evals.gold import load_gold
 from evals.metrics import percentile
 
-
 COLD_START = """
 import time; t = time.perf_counter()
 import resource
 from assistant import Assistant
 a = Assistant(progress=False).ask("Can police make a provider hand over subscriber data?")
 assert a.citations
-print(f"{time.perf_counter() - t:.2f}", round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{time.perf_counter() - t:.2f}", round(rss))
 """
 
 

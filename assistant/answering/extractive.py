@@ -88,7 +88,8 @@ class ExtractiveAnswerer:
                 hit = len(q_terms & s_terms) + 0.5 * len(x_terms & s_terms)
                 lexical = hit / max(1.0, len(q_terms) + 0.5 * len(x_terms))
                 penalty = 0.15 * _SOURCE_ORDER.get(p.source, 2)
-                scored.append((0.55 * prior + 0.45 * lexical - penalty, rank, p, sent))
+                score = 0.4 * prior + 0.35 * lexical + 0.25 * p.similarity - penalty
+                scored.append((score, rank, p, sent))
         scored.sort(key=lambda t: (-t[0], t[1]))
         limit = 6 if retrieval.named else self.max_sentences
         chosen: list[tuple[float, int, Passage, str]] = []

@@ -121,7 +121,9 @@ class AnswerPipeline:
         return s
 
     def _draft(self, s: State) -> State:
-        s.draft = self.answerer.draft(s.followup.question, s.retrieval)
+        f = s.followup
+        question = f"{f.question} {f.context}" if f.is_followup else f.question
+        s.draft = self.answerer.draft(question, s.retrieval)
         return s
 
     def _check(self, s: State) -> State:

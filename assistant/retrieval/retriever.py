@@ -187,7 +187,9 @@ class HybridRetriever:
         return out
 
     @staticmethod
-    def _with_notes(ranked: list[Passage], candidates: list[Passage], lead: int = 3) -> list[Passage]:
+    def _with_notes(
+        ranked: list[Passage], candidates: list[Passage], lead: int = 3
+    ) -> list[Passage]:
         """An interpretative note on one of the leading articles follows that article: the notes
         are the authoritative gloss of their article."""
         notes = [p for p in candidates if p.source == "notes"]
