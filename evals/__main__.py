@@ -1,21 +1,30 @@
-"""Run the question set: ``python -m evals [--core] [--json FILE]``."""
+"""Run the gold set: ``python -m evals [--core] [--baseline] [--report DIR] [--gate]``.
+
+Prints the metrics; with --report writes report.md, summary.json and PNG charts; with --gate
+exits 1 when a threshold of ``evals/thresholds.toml`` is missed (the CI gate).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
+import tomllib
+from functools import partial
+from pathlib import Path
 
 from assistant import Assistant
+from assistant.answering.support import support
 from evals.gold import load_gold
 from evals.metrics import aggregate, by_type, score_item
+from evals.report import fmt, write_report
+
+HERE = Path(__file__).parent
 
 
-def run(core_only: bool, verbose: bool) -> tuple[list, dict]:
-    bot = Assistant(progress=False).ensure_ready()
+def run_ours(bot: Assistant, items, verbose: bool = False):
     known = set(bot.catalog.by_label)
-    items = load_gold(core_only=core_only)
+    scorer = partial(support, bot.lexical)
     results = []
     for item in items:
         history = []
@@ -26,7 +35,7 @@ def run(core_only: bool, verbose: bool) -> tuple[list, dict]:
         answer = bot.ask(item.question, history=history)
         latency = time.perf_counter() - t0
         retrieved = bot.retrieve(item.question, k=5, history=history)
-        r = score_item(item, answer, retrieved, known_labels=known, latency=latency)
+        r = score_item(item, answer, retrieved, known_labels=known, latency=latency, support=scorer)
         results.append(r)
         if verbose and (
             r.recall_at_k == 0
@@ -43,29 +52,70 @@ def run(core_only: bool, verbose: bool) -> tuple[list, dict]:
     return results, aggregate(results)
 
 
-def fmt(v) -> str:
-    return "-" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+def run_baseline(bot: Assistant, items):
+    from evals.baseline import NaiveRAG
+
+    rag = NaiveRAG(bot)
+    known = set(bot.catalog.by_label)
+    results = []
+    for item in items:
+        question = " ".join([*item.history, item.question])  # naive: no follow-up handling
+        answer, retrieved, latency = rag.run(question)
+        results.append(
+            score_item(
+                item, answer, retrieved, known_labels=known, latency=latency, k=len(retrieved) or 5
+            )
+        )
+    return results, aggregate(results)
+
+
+def check_gate(summary: dict, thresholds: dict) -> list[str]:
+    failures = []
+    for key, bound in thresholds.get("min", {}).items():
+        if summary.get(key) is None or summary[key] < bound:
+            failures.append(f"{key} = {fmt(summary.get(key))} < {bound}")
+    for key, bound in thresholds.get("max", {}).items():
+        if summary.get(key) is None or summary[key] > bound:
+            failures.append(f"{key} = {fmt(summary.get(key))} > {bound}")
+    return failures
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m evals")
-    ap.add_argument("--core", action="store_true", help="only the core subset")
-    ap.add_argument("--json", help="write the summary here")
+    ap.add_argument("--core", action="store_true", help="only the core subset (CI gate)")
+    ap.add_argument("--baseline", action="store_true", help="also run the naive RAG baseline")
+    ap.add_argument("--report", type=Path, help="write report.md, summary.json, charts here")
+    ap.add_argument("--gate", action="store_true", help="exit 1 when a threshold is missed")
     ap.add_argument("-v", "--verbose", action="store_true", help="list failing items")
     args = ap.parse_args(argv)
-    results, summary = run(args.core, args.verbose)
-    print(f"{'metric':24} value")
-    for key, value in summary.items():
-        print(f"{key:24} {fmt(value)}")
-    print("\nper type: recall@5 / MRR / cites-gold / abstention")
-    for t, agg in by_type(results).items():
+
+    bot = Assistant(progress=False).ensure_ready()
+    items = load_gold(core_only=args.core)
+    runs = {"ours": run_ours(bot, items, args.verbose)}
+    if args.baseline:
+        runs["naive-rag"] = run_baseline(bot, items)
+    names = list(runs)
+    print(f"{'metric':24} " + " ".join(f"{n:>10}" for n in names))
+    for key in runs["ours"][1]:
+        print(f"{key:24} " + " ".join(f"{fmt(runs[n][1].get(key)):>10}" for n in names))
+    print("\nper type (ours): n / recall@5 / MRR / cites-gold / abstention")
+    for t, agg in by_type(runs["ours"][0]).items():
         print(
-            f"  {t:14} n={agg['items']:3} {fmt(agg['recall_at_5']):>6} {fmt(agg['mrr']):>6} "
+            f"  {t:14} {agg['items']:3} {fmt(agg['recall_at_5']):>6} {fmt(agg['mrr']):>6} "
             f"{fmt(agg['cites_gold']):>6} {fmt(agg['abstention_accuracy']):>6}"
         )
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"summary": summary, "by_type": by_type(results)}, fh, indent=2)
+    if args.report:
+        chapter_of = {a: bot.catalog.article(a)[0].chapter for a in bot.catalog.article_numbers}
+        title = "Evaluation: core subset" if args.core else "Evaluation: full gold set"
+        print(f"\nreport: {write_report(args.report, runs, chapter_of, title=title)}")
+    if args.gate:
+        thresholds = tomllib.loads((HERE / "thresholds.toml").read_text())
+        failures = check_gate(runs["ours"][1], thresholds)
+        for f in failures:
+            print(f"GATE FAILED: {f}")
+        if failures:
+            return 1
+        print("gate: all thresholds met")
     return 0
 
 

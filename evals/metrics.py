@@ -6,7 +6,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from assistant.labels import parse_article_label
+from assistant.labels import label_covers, labels_in, parse_article_label
 from assistant.models import Answer, Passage
 from evals.gold import GoldItem
 
@@ -47,6 +47,10 @@ class ItemResult:
     facts_found: float | None = None
     latency: float = 0.0
     answer: str = ""
+    gold_units: list[str] = field(default_factory=list)
+    paragraph_recall: float | None = None  # share of gold provision labels retrieved (top k)
+    citation_precision: float | None = None  # ALCE: citations whose passage supports the sentence
+    citation_recall: float | None = None  # ALCE: sentences with a supporting citation
 
 
 def score_item(
@@ -57,7 +61,9 @@ def score_item(
     known_labels: set[str],
     latency: float,
     k: int = 5,
+    support=None,
 ) -> ItemResult:
+    """``support(sentence, passages) -> float`` scores citation support (see citation_scores)."""
     units = [passage_unit(p) for p in retrieved[:k]]
     gold = item.gold_units
     recall = rr = None
@@ -72,7 +78,21 @@ def score_item(
     if item.key_facts and not item.should_abstain:
         text = normalise(answer.text)
         facts = sum(normalise(f) in text for f in item.key_facts) / len(item.key_facts)
+    para = None
+    gold_labels = [g for g in item.gold_labels if g.startswith("Art.")]
+    if gold_labels and not item.should_abstain:
+        got = [p.label for p in retrieved[:k]]
+        para = sum(
+            any(label_covers(g, r) or label_covers(r, g) for r in got) for g in gold_labels
+        ) / len(gold_labels)
+    precision = recall_c = None
+    if support is not None and not answer.abstained and answer.citations:
+        precision, recall_c = citation_scores(answer, support)
     return ItemResult(
+        gold_units=sorted(gold),
+        paragraph_recall=para,
+        citation_precision=precision,
+        citation_recall=recall_c,
         id=item.id,
         type=item.type,
         question=item.question,
@@ -89,6 +109,36 @@ def score_item(
         latency=latency,
         answer=answer.text,
     )
+
+
+SUPPORT_THRESHOLD = 0.6
+
+
+def citation_scores(
+    answer: Answer, support, threshold: float = SUPPORT_THRESHOLD
+) -> tuple[float, float]:
+    """ALCE-style citation precision and recall over the answer's sentences.
+
+    A sentence is the text up to and including its bracketed labels. A citation is precise when
+    its own passage supports the sentence (support >= threshold); a sentence is recalled when
+    its citations together support it.
+    """
+    by_label = {p.label: p for p in answer.passages}
+    for c in answer.citations:
+        by_label.setdefault(c.label, None)
+    cited = good = sentences = supported = 0
+    for sentence in re.findall(r"[^\[\]]+?(?:\[[^\]]+\])+", answer.text):
+        labels = labels_in(sentence)
+        claim = re.sub(r"\[[^\]]+\]", "", sentence).strip()
+        passages = [by_label.get(lab) for lab in labels]
+        passages = [p for p in passages if p is not None]
+        sentences += 1
+        for p in passages:
+            cited += 1
+            good += support(claim, [p]) >= threshold
+        if passages and support(claim, passages) >= threshold:
+            supported += 1
+    return (good / cited if cited else 0.0), (supported / sentences if sentences else 0.0)
 
 
 def invented_citations(answer: Answer, known_labels: set[str]) -> list[str]:
@@ -133,6 +183,13 @@ def aggregate(results: list[ItemResult]) -> dict:
         ),
         "false_abstentions": sum(r.abstained for r in answerable),
         "key_fact_coverage": _mean([r.facts_found for r in answered]),
+        "paragraph_recall_at_5": _mean([r.paragraph_recall for r in results]),
+        "citation_precision": _mean([r.citation_precision for r in answered]),
+        "citation_recall": _mean([r.citation_recall for r in answered]),
+        "abstention_precision": (
+            sum(r.should_abstain for r in results if r.abstained)
+            / max(1, sum(r.abstained for r in results))
+        ),
         "invented_citations": sum(len(r.invented) for r in results),
         "latency_p50": percentile(lat, 0.5),
         "latency_p95": percentile(lat, 0.95),

@@ -79,6 +79,30 @@ def is_status_question(text: str) -> bool:
     return bool(_STATUS.search(text))
 
 
+_COUNTRY = (
+    r"(?:uk|u\.k\.|us|u\.s\.|usa|united states|united kingdom|britain|british|england|english|"
+    r"france|french|germany|german|italy|italian|spain|spanish|china|chinese|russia|russian|"
+    r"india|indian|japan|japanese|brazil|brazilian|canada|canadian|australia|australian|"
+    r"nigeria|nigerian|kenya|kenyan|south africa|mexico|mexican|egypt|egyptian|turkey|turkish|"
+    r"indonesia|pakistan|iran|saudi arabia|netherlands|dutch|belgium|belgian|switzerland|swiss|"
+    r"sweden|swedish|norway|poland|polish|ukraine|ukrainian|viet ?nam|vietnamese|korea|korean|"
+    r"singapore|philippines|argentina|colombia|israel|ireland|irish|austria|austrian|eu)"
+)
+_NATIONAL_LAW = re.compile(
+    rf"\b(?:under|in|according to|by)\s+(?:the\s+)?(?:law|laws|legislation|courts?|criminal code)"
+    rf"\s+of\s+(?:the\s+)?{_COUNTRY}\b"
+    rf"|\b(?:under|in|according to)\s+(?:the\s+)?{_COUNTRY}(?:'s)?\s+(?:\w+\s+)?"
+    rf"(?:law|laws|legislation|courts?|criminal code|statutes?)\b"
+    rf"|\bin\s+(?:the\s+)?{_COUNTRY}\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_national_law_question(text: str) -> bool:
+    """Questions about one country's own law, which the Convention does not state."""
+    return bool(_NATIONAL_LAW.search(text))
+
+
 def is_injection(text: str) -> bool:
     return bool(_INJECTION.search(text))
 

@@ -15,7 +15,7 @@ from assistant.answering import guard
 from assistant.answering.base import Answerer, Draft
 from assistant.answering.citations import check
 from assistant.answering.followup import Followup, Turn, resolve
-from assistant.answering.support import unknown_share
+from assistant.answering.support import unknown_share, unknown_topic
 from assistant.models import Answer
 from assistant.prompts import message
 from assistant.retrieval.query import article_refs
@@ -80,11 +80,32 @@ class AnswerPipeline:
         if guard.is_status_question(q):
             s.answer = refusal(q, message("status_question"))
             return s
-        missing = guard.unknown_articles(article_refs(q), self.known_articles)
+        if guard.is_national_law_question(q) and not guard.mentions_this_convention(q):
+            s.answer = refusal(q, message("national_law"))
+            return s
+        refs = article_refs(q)
+        missing = guard.unknown_articles(refs, self.known_articles)
         inst = guard.other_instrument(q)
+        bad_para = next(
+            (
+                r
+                for r in refs
+                if r.article in self.known_articles
+                and r.paragraph
+                and not self.retriever.catalog.has_provision(r.article, r.paragraph)
+            ),
+            None,
+        )
         if missing and not (inst and not guard.mentions_this_convention(q)):
             nums = ", ".join(str(n) for n in missing)
             s.answer = refusal(q, message("unknown_article", numbers=nums))
+        elif bad_para and not inst:
+            s.answer = refusal(
+                q,
+                message(
+                    "unknown_paragraph", article=bad_para.article, paragraph=bad_para.paragraph
+                ),
+            )
         elif inst and not guard.mentions_this_convention(q):
             s.answer = refusal(q, message("abstain_other_instrument", instrument=inst.name))
         elif inst:
@@ -112,7 +133,12 @@ class AnswerPipeline:
         st = self.settings
         unknown = unknown_share(self.lexical, s.question)
         weak = r.top_dense < st.min_dense_score and unknown >= st.max_unknown_share
-        if weak or r.top_dense < st.dense_floor or not r.passages:
+        if (
+            weak
+            or unknown_topic(self.lexical, s.question)
+            or r.top_dense < st.dense_floor
+            or not r.passages
+        ):
             s.answer = refusal(
                 s.question,
                 message("abstain_out_of_scope"),

@@ -8,6 +8,8 @@ of the glossary whose Convention terms the passages contain. Score = supported w
 
 from __future__ import annotations
 
+import re
+
 from assistant.index.lexical import LexicalIndex
 from assistant.models import Passage
 from assistant.retrieval.query import glossary_patterns
@@ -133,3 +135,35 @@ def unknown_share(lexical: LexicalIndex, question: str) -> float:
             known |= set(lexical.terms(m.group(0)))
     unknown = terms - known
     return sum(lexical.weight(t) for t in unknown) / sum(lexical.weight(t) for t in terms)
+
+
+_TOPIC_QUESTION = re.compile(
+    r"\b(?:does|do|will|would|is there|are there)\b.{0,40}?\b(?:convention|treaty|it|text)\b\s+"
+    r"(?:\w+ly\s+)?(?:regulate|cover|address|say anything about|say anything on|set rules? on|"
+    r"set requirements? for|require|deal with|mention|ban|govern|establish rules? on)s?\b(.+)",
+    re.IGNORECASE,
+)
+
+
+def unknown_topic(lexical: LexicalIndex, question: str) -> str | None:
+    """For "does the Convention regulate/cover/require X?" questions: the weightiest term of X
+    that the corpus does not know at all, when such terms carry at least 30% of X's weight
+    (the text cannot be about X); else None."""
+    m = _TOPIC_QUESTION.search(question)
+    if not m:
+        return None
+    topic = m.group(1)
+    terms = set(lexical.terms(topic)) - GENERIC_TERMS
+    if not terms:
+        return None
+    low = topic.lower()
+    known = terms & lexical.vocabulary
+    for pattern, _ in glossary_patterns():
+        hit = pattern.search(low)
+        if hit:
+            known |= set(lexical.terms(hit.group(0)))
+    unknown = sorted(terms - known, key=lexical.weight, reverse=True)
+    total = sum(lexical.weight(t) for t in terms)
+    if unknown and sum(lexical.weight(t) for t in unknown) >= 0.3 * total:
+        return unknown[0]
+    return None

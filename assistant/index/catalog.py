@@ -57,6 +57,10 @@ class Catalog:
         hits = [c for c in chunks if c.paragraph and paragraph_within(c.paragraph, paragraph)]
         return hits or chunks
 
+    def has_provision(self, article: int, paragraph: str) -> bool:
+        """Does the article have this paragraph/subparagraph ("21", "21(b)", "b")?"""
+        return any(paragraph_within(c.paragraph, paragraph) for c in self.article(article))
+
     def _definitions(self) -> dict[str, Chunk]:
         """Defined term (lower case) -> its Article 2 chunk."""
         out = {}
