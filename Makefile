@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup install index run test lint format eval eval-full bench clean
+.PHONY: setup install index run test lint format eval eval-gate eval-full bench clean browser
 
 setup: install index            ## venv + dependencies + documents + index
 
@@ -32,11 +32,17 @@ lint format:
 eval: $(STAMP)                   ## question-set metrics (core subset)
 	$(PY) -m evals --core
 
-eval-full: $(STAMP)              ## full gold set
-	$(PY) -m evals
+eval-gate: $(STAMP)              ## CI gate: core subset against evals/thresholds.toml
+	$(PY) -m evals --core --gate
+
+eval-full: $(STAMP)              ## full gold set + naive RAG baseline -> evals/reports/
+	$(PY) -m evals --baseline --report evals/reports/full
 
 bench: $(STAMP)                  ## latency / memory figures
 	$(PY) -m evals.bench
 
 clean:
 	rm -rf .data
+
+browser:                         ## headless Chromium for the browser tests (Debian package)
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)

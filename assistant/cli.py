@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -77,6 +78,39 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_slack(args: argparse.Namespace) -> int:
+    from assistant import Assistant
+    from assistant.interfaces.slack import SlackConfig, SlackConfigError, SlackStartupError, run
+
+    try:
+        config = SlackConfig.from_env()  # tokens only from the environment, never flags
+    except SlackConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        run(config, Assistant(_settings(args)))
+    except SlackStartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from assistant import Assistant
+    from assistant.interfaces.http_api import serve
+
+    serve(host=args.host, port=args.port, assistant=Assistant(_settings(args)))
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from assistant.feedback import FeedbackStore
+
+    count = FeedbackStore(_settings(args).feedback_db).export_jsonl(Path(args.file))
+    print(f"exported {count} feedback record(s) to {args.file}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="assistant",
@@ -103,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
     add("show", cmd_show, "print an article, e.g. `assistant show 27`").add_argument("article")
+    add("slack", cmd_slack, "run the Slack bot (Socket Mode or HTTP; tokens from the environment)")
+    serve = add("serve", cmd_serve, "start the web page and HTTP API (default 127.0.0.1:7860)")
+    serve.add_argument("--host", default=os.environ.get("ASSISTANT_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_PORT", "7860")))
+    fb = add("feedback", cmd_feedback, "export the stored answer feedback")
+    fb.add_argument("action", choices=["export"])
+    fb.add_argument("file", help="JSON Lines output file")
     return p
 
 

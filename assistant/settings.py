@@ -14,7 +14,7 @@ ASSISTANT_FETCH_TIMEOUT      seconds for a download (60)
 ASSISTANT_MIN_DENSE_SCORE    abstain below this cosine similarity when... (0.52)
 ASSISTANT_MAX_UNKNOWN_SHARE  ...this IDF-weighted share of the question is unknown (0.55)
 ASSISTANT_DENSE_FLOOR        always abstain below this cosine similarity (0.30)
-ASSISTANT_ANSWER_SENTENCES   sentences in an extractive answer (3)
+ASSISTANT_ANSWER_SENTENCES   most sentences in an extractive answer (4)
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class Settings(BaseSettings):
         0.55, description="... this IDF-weighted share of the question's terms is unknown"
     )
     dense_floor: float = Field(0.30, description="Always abstain below this cosine similarity")
-    answer_sentences: int = Field(3, ge=1, le=8, description="Sentences in an extractive answer")
+    answer_sentences: int = Field(4, ge=1, le=8, description="Sentences in an extractive answer")
 
     @cached_property
     def embedding_model_path(self) -> str:

@@ -86,11 +86,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", action="store_true", help="also run the naive RAG baseline")
     ap.add_argument("--report", type=Path, help="write report.md, summary.json, charts here")
     ap.add_argument("--gate", action="store_true", help="exit 1 when a threshold is missed")
+    ap.add_argument(
+        "--gold",
+        type=Path,
+        default=None,
+        help="question file (default evals/gold.jsonl; evals/heldout.jsonl is unseen)",
+    )
     ap.add_argument("-v", "--verbose", action="store_true", help="list failing items")
     args = ap.parse_args(argv)
 
     bot = Assistant(progress=False).ensure_ready()
-    items = load_gold(core_only=args.core)
+    items = (
+        load_gold(args.gold, core_only=args.core) if args.gold else load_gold(core_only=args.core)
+    )
     runs = {"ours": run_ours(bot, items, args.verbose)}
     if args.baseline:
         runs["naive-rag"] = run_baseline(bot, items)

@@ -28,6 +28,26 @@ def split_sentences(text: str) -> list[str]:
     return merged
 
 
+_SOURCE_CUES = {
+    "briefing": re.compile(
+        r"\b(briefing|reported(ly)?|news|press|article about|UNIS|"
+        r"according to (the )?(news|briefing|UNIS))\b",
+        re.I,
+    ),
+    "resolution": re.compile(r"\b(resolution|General Assembly|GA)\b", re.I),
+    "notes": re.compile(r"\binterpretative notes?\b", re.I),
+}
+
+
+def wanted_sources(question: str) -> set[str]:
+    """Sources the question asks about by name ("according to the briefing", "the resolution")."""
+    return {src for src, cue in _SOURCE_CUES.items() if cue.search(question)}
+
+
+def _unit(p: Passage) -> tuple:
+    return (p.source, p.article) if p.source == "convention" else (p.source, p.label)
+
+
 def _finish(sentence: str) -> str:
     s = re.sub(r"(;\s*(and|or)|[;,:])\s*$", "", sentence.strip())
     return s if s.endswith((".", "?", "!", "”")) else s + "."
@@ -36,10 +56,14 @@ def _finish(sentence: str) -> str:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, terms: Callable[[str], list[str]], *, max_sentences: int = 3, pool: int = 8):
+    def __init__(
+        self, terms: Callable[[str], list[str]], *, max_sentences: int = 3, units: int = 5
+    ):
         self.terms = terms  # the lexical index's analyser (stemmed content terms)
         self.max_sentences = max_sentences
-        self.pool = pool
+        self.units = units  # how many ranked articles/provisions to quote from
+        self.weights = (0.4, 0.35, 0.25)  # rank prior, lexical overlap, cosine similarity
+        self.keep_ratio = 0.5  # a further sentence must score at least this share of the best
 
     def draft(self, question: str, retrieval: Retrieval) -> Draft:
         pool = self.pool_for(retrieval)
@@ -61,18 +85,16 @@ class ExtractiveAnswerer:
                     p.article == r.article and paragraph_within(p.paragraph, r.paragraph)
                     for r in retrieval.named
                 )
-            ][: max(self.pool, 12)]
+            ][:12]
         first = retrieval.definitions if is_definition_question(retrieval.query) else []
-        pool, seen, count = [], set(), {}
-        for p in first + retrieval.candidates:
-            key = (p.source, p.article or p.label)
-            if p.id in seen or count.get(key, 0) >= 3:
-                continue
-            seen.add(p.id)
-            count[key] = count.get(key, 0) + 1
-            pool.append(p)
-            if len(pool) == self.pool:
-                break
+        siblings: dict[object, list[Passage]] = {}
+        for p in retrieval.candidates:
+            siblings.setdefault(_unit(p), []).append(p)
+        pool: list[Passage] = []
+        for lead in first + retrieval.ranked[: self.units]:
+            for p in [lead] + siblings.get(_unit(lead), [])[:2]:
+                if p.id not in {q.id for q in pool}:
+                    pool.append(p)
         return pool
 
     def select(
@@ -81,14 +103,21 @@ class ExtractiveAnswerer:
         q_terms = set(self.terms(question)) - {"articl", "art"}
         x_terms = set(self.terms(expand(question))) - q_terms
         scored = []
+        wanted = wanted_sources(question)
+        unit_rank: dict[tuple, int] = {}
+        for p in pool:
+            unit_rank.setdefault(_unit(p), len(unit_rank))
         for rank, p in enumerate(pool):
-            prior = 1.0 / (1.0 + 0.35 * rank)
+            prior = 1.0 / (1.0 + 0.35 * unit_rank[_unit(p)])
             for sent in split_sentences(p.text):
                 s_terms = set(self.terms(f"{p.title} {p.chapeau} {sent}"))
                 hit = len(q_terms & s_terms) + 0.5 * len(x_terms & s_terms)
                 lexical = hit / max(1.0, len(q_terms) + 0.5 * len(x_terms))
                 penalty = 0.15 * _SOURCE_ORDER.get(p.source, 2)
-                score = 0.4 * prior + 0.35 * lexical + 0.25 * p.similarity - penalty
+                if p.source in wanted:
+                    penalty -= 0.15
+                w_prior, w_lex, w_sim = self.weights
+                score = w_prior * prior + w_lex * lexical + w_sim * p.similarity - penalty
                 scored.append((score, rank, p, sent))
         scored.sort(key=lambda t: (-t[0], t[1]))
         limit = 6 if retrieval.named else self.max_sentences

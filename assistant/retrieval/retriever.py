@@ -24,8 +24,9 @@ class Retrieval:
     """What the retriever found, with the signals the answerer needs to decide to abstain."""
 
     query: str
-    passages: list[Passage]  # best passage per article/provision, ranked
+    passages: list[Passage]  # best passage per article/provision, ranked (top k)
     candidates: list[Passage]  # paragraph-level fused ranking (several per article)
+    ranked: list[Passage] = field(default_factory=list)  # like passages, not cut to k
     named: list[ArticleRef] = field(default_factory=list)
     definitions: list[Passage] = field(default_factory=list)
     top_dense: float = 0.0  # best cosine similarity of the question to any chunk
@@ -93,11 +94,13 @@ class HybridRetriever:
         ranked = front + [(c, s) for c, s in fused if c.id not in seen]
 
         candidates = [self._passage(c, s, dense_score) for c, s in ranked[: max(self.n, 3 * k)]]
-        passages = self._with_notes(self._per_article(candidates), candidates)[:k]
+        ranked_units = self._with_notes(self._per_article(candidates), candidates)
+        passages = ranked_units[:k]
         plain_dense = self.dense(question, 1) if context else dense_hits[:1]
         return Retrieval(
             query=combined,
             passages=passages,
+            ranked=ranked_units,
             candidates=candidates,
             named=named,
             definitions=[self._passage(c, 1.0, dense_score) for c in definitions],
@@ -186,20 +189,22 @@ class HybridRetriever:
             out.append(p)
         return out
 
-    @staticmethod
     def _with_notes(
-        ranked: list[Passage], candidates: list[Passage], lead: int = 3
+        self, ranked: list[Passage], candidates: list[Passage], lead: int = 3
     ) -> list[Passage]:
         """An interpretative note on one of the leading articles follows that article: the notes
-        are the authoritative gloss of their article."""
-        notes = [p for p in candidates if p.source == "notes"]
+        are the authoritative gloss of their article. Notes that matched the question come
+        first; the top article always brings its note."""
+        matched = [p for p in candidates if p.source == "notes"]
+        every = [self._passage(c, 0.0, {}) for c in self.catalog.chunks if c.source == "notes"]
         out: list[Passage] = []
         for i, p in enumerate(ranked):
-            if p in out:
+            if any(p.id == q.id for q in out):
                 continue
             out.append(p)
             if i < lead and p.source == "convention":
-                note = next((n for n in notes if p.article in n.cross_references), None)
-                if note is not None and note not in out:
+                pool = matched + (every if i == 0 else [])
+                note = next((n for n in pool if p.article in n.cross_references), None)
+                if note is not None and all(note.id != q.id for q in out):
                     out.append(note)
         return out
