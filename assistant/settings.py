@@ -15,6 +15,16 @@ ASSISTANT_MIN_DENSE_SCORE    abstain below this cosine similarity when... (0.52)
 ASSISTANT_MAX_UNKNOWN_SHARE  ...this IDF-weighted share of the question is unknown (0.55)
 ASSISTANT_DENSE_FLOOR        always abstain below this cosine similarity (0.30)
 ASSISTANT_ANSWER_SENTENCES   most sentences in an extractive answer (4)
+ASSISTANT_LLM                LLM answerer as provider:model, e.g. ``openai:gpt-4o-mini``,
+                             ``openai:local-model`` (any OpenAI-compatible server: vLLM, llama.cpp,
+                             LM Studio), ``ollama:llama3.2``, ``anthropic:claude-haiku-4-5``
+                             (empty, the default: the offline extractive answerer)
+ASSISTANT_LLM_BASE_URL       endpoint of the LLM server, e.g. ``http://127.0.0.1:8080/v1``
+ASSISTANT_LLM_API_KEY        API key (never logged; a local server gets ``not-needed``)
+ASSISTANT_LLM_TIMEOUT        seconds to wait for the LLM before the extractive fallback (30)
+ASSISTANT_LLM_RETRIES        retries, with exponential backoff, on connection errors and
+                             HTTP 429/5xx (2); a timeout is not retried
+ASSISTANT_LLM_TEMPERATURE    sampling temperature (0)
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +69,12 @@ class Settings(BaseSettings):
     )
     dense_floor: float = Field(0.30, description="Always abstain below this cosine similarity")
     answer_sentences: int = Field(4, ge=1, le=8, description="Sentences in an extractive answer")
+    llm: str = Field("", description="provider:model of the LLM answerer; empty = extractive")
+    llm_base_url: str = Field("", description="LLM endpoint (OpenAI-compatible, Ollama, ...)")
+    llm_api_key: SecretStr = Field(SecretStr(""), description="LLM API key (never logged)")
+    llm_timeout: float = Field(30.0, gt=0, description="Seconds before the extractive fallback")
+    llm_retries: int = Field(2, ge=0, le=10, description="Retries with exponential backoff")
+    llm_temperature: float = Field(0.0, ge=0, le=2)
 
     @cached_property
     def embedding_model_path(self) -> str:

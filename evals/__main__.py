@@ -1,7 +1,10 @@
-"""Run the gold set: ``python -m evals [--core] [--baseline] [--report DIR] [--gate]``.
+"""Run the gold set: ``python -m evals [--core] [--baseline] [--report DIR] [--gate]
+[--answerer extractive|llm|both]``.
 
 Prints the metrics; with --report writes report.md, summary.json and PNG charts; with --gate
-exits 1 when a threshold of ``evals/thresholds.toml`` is missed (the CI gate).
+exits 1 when a threshold of ``evals/thresholds.toml`` is missed (the CI gate). ``--answerer``
+picks the answerer measured as "ours" (default extractive, whatever ASSISTANT_LLM says); ``both``
+adds an "llm" column (the model ASSISTANT_LLM names) beside the extractive one.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 from assistant import Assistant
 from assistant.answering.support import support
+from assistant.settings import Settings
 from evals.gold import load_gold
 from evals.metrics import aggregate, by_type, score_item
 from evals.report import fmt, write_report
@@ -92,14 +96,28 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="question file (default evals/gold.jsonl; evals/heldout.jsonl is unseen)",
     )
+    ap.add_argument(
+        "--answerer",
+        choices=["extractive", "llm", "both"],
+        default="extractive",
+        help="answerer to measure (llm and both need ASSISTANT_LLM; both: side by side)",
+    )
     ap.add_argument("-v", "--verbose", action="store_true", help="list failing items")
     args = ap.parse_args(argv)
 
-    bot = Assistant(progress=False).ensure_ready()
+    settings = Settings()
+    if args.answerer != "extractive" and not settings.llm:
+        ap.error("--answerer llm/both needs ASSISTANT_LLM=provider:model (see README)")
+    extractive = settings.model_copy(update={"llm": ""})
+    bot = Assistant(settings if args.answerer == "llm" else extractive, progress=False)
+    bot.ensure_ready()
     items = (
         load_gold(args.gold, core_only=args.core) if args.gold else load_gold(core_only=args.core)
     )
     runs = {"ours": run_ours(bot, items, args.verbose)}
+    if args.answerer == "both":
+        llm_bot = Assistant(settings, progress=False).ensure_ready()
+        runs["llm"] = run_ours(llm_bot, items, args.verbose)
     if args.baseline:
         runs["naive-rag"] = run_baseline(bot, items)
     names = list(runs)

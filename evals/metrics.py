@@ -6,6 +6,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from assistant.answering.support import SUPPORT_THRESHOLD  # shared with the LLM verifier
 from assistant.labels import label_covers, labels_in, parse_article_label
 from assistant.models import Answer, Passage
 from evals.gold import GoldItem
@@ -109,9 +110,6 @@ def score_item(
         latency=latency,
         answer=answer.text,
     )
-
-
-SUPPORT_THRESHOLD = 0.6
 
 
 def citation_scores(

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from assistant.answering.base import Draft
 from assistant.labels import paragraph_within
 from assistant.models import Passage
-from assistant.retrieval.query import expand, is_definition_question
+from assistant.retrieval.query import expand, is_definition_question, wanted_sources
 from assistant.retrieval.retriever import Retrieval
 
 _SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=\(?[A-Z])")
@@ -26,22 +26,6 @@ def split_sentences(text: str) -> list[str]:
         else:
             merged.append(p)
     return merged
-
-
-_SOURCE_CUES = {
-    "briefing": re.compile(
-        r"\b(briefing|reported(ly)?|news|press|article about|UNIS|"
-        r"according to (the )?(news|briefing|UNIS))\b",
-        re.I,
-    ),
-    "resolution": re.compile(r"\b(resolution|General Assembly|GA)\b", re.I),
-    "notes": re.compile(r"\binterpretative notes?\b", re.I),
-}
-
-
-def wanted_sources(question: str) -> set[str]:
-    """Sources the question asks about by name ("according to the briefing", "the resolution")."""
-    return {src for src, cue in _SOURCE_CUES.items() if cue.search(question)}
 
 
 def _unit(p: Passage) -> tuple:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass
+from importlib import resources
 
 from assistant.retrieval.query import ArticleRef
 
@@ -113,58 +115,12 @@ class Instrument:
     pattern: re.Pattern
 
 
-OTHER_INSTRUMENTS = [
-    Instrument(
-        "the Council of Europe Convention on Cybercrime (Budapest Convention)",
-        re.compile(
-            r"budapest|council of europe|\bETS\s*(no\.?\s*)?185\b|"
-            r"second additional protocol",
-            re.I,
-        ),
-    ),
-    Instrument(
-        "the EU General Data Protection Regulation (GDPR)",
-        re.compile(r"\bgdpr\b|general data protection regulation", re.I),
-    ),
-    Instrument(
-        "the African Union Convention on Cyber Security (Malabo Convention)",
-        re.compile(r"malabo|african union convention", re.I),
-    ),
-    Instrument(
-        "the European Convention on Human Rights",
-        re.compile(r"\bechr\b|european convention on human rights", re.I),
-    ),
-    Instrument(
-        "the International Covenant on Civil and Political Rights",
-        re.compile(r"\biccpr\b|covenant on civil and political", re.I),
-    ),
-    Instrument(
-        "the UN Convention against Corruption (UNCAC)",
-        re.compile(r"\buncac\b|convention against corruption", re.I),
-    ),
-    Instrument(
-        "the UN Convention against Transnational Organized Crime (UNTOC)",
-        re.compile(
-            r"\buntoc\b|palermo convention|transnational organized crime convention|"
-            r"convention against transnational organized crime",
-            re.I,
-        ),
-    ),
-    Instrument("the US CLOUD Act", re.compile(r"cloud act", re.I)),
-    Instrument(
-        "the EU e-Evidence Regulation",
-        re.compile(
-            r"e-evidence regulation|eu e-evidence|nis ?2\b|\bdsa\b|digital services act|"
-            r"\bai act\b",
-            re.I,
-        ),
-    ),
-    Instrument(
-        "the Arab Convention on Combating Information Technology Offences",
-        re.compile(r"arab convention", re.I),
-    ),
-    Instrument("the Geneva Conventions", re.compile(r"geneva convention", re.I)),
-]
+def _load_instruments() -> list[Instrument]:
+    data = tomllib.loads(resources.files("assistant.data").joinpath("instruments.toml").read_text())
+    return [Instrument(i["name"], re.compile(i["pattern"], re.I)) for i in data["instrument"]]
+
+
+OTHER_INSTRUMENTS = _load_instruments()
 
 _THIS_TREATY = re.compile(
     r"\b(this|the|un|u\.n\.|united nations|new|hanoi)\s+(cyber ?crime\s+)?"

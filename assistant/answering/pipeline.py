@@ -7,6 +7,8 @@ Any :class:`Answerer` plugs into the middle; guards, gate and citation checking 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from langchain_core.runnables import RunnableLambda, RunnableSequence
@@ -18,7 +20,7 @@ from assistant.answering.followup import Followup, Turn, resolve
 from assistant.answering.support import unknown_share, unknown_topic
 from assistant.models import Answer
 from assistant.prompts import message
-from assistant.retrieval.query import article_refs
+from assistant.retrieval.query import article_refs, wanted_sources
 from assistant.retrieval.retriever import HybridRetriever, Retrieval
 from assistant.settings import Settings
 
@@ -47,8 +49,15 @@ def refusal(question: str, notice: str, resolved: str = "") -> Answer:
 
 
 class AnswerPipeline:
-    def __init__(self, retriever: HybridRetriever, answerer: Answerer, settings: Settings):
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        answerer: Answerer,
+        settings: Settings,
+        condenser: Callable[[str, list[Turn]], Followup] | None = None,
+    ):
         self.retriever = retriever
+        self.condense = condenser or resolve  # follow-up step (LLM condenser or rule-based)
         self.lexical = retriever.lexical
         self.answerer = answerer
         self.settings = settings
@@ -61,6 +70,28 @@ class AnswerPipeline:
     def run(self, question: str, history: list[Turn] | None = None) -> Answer:
         state = self.chain.invoke(State(question=question, history=list(history or [])))
         return state.answer
+
+    def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[str | Answer]:
+        """Text deltas, then the final :class:`Answer`, whose checked text replaces the deltas.
+        An answerer with a ``stream`` method (the LLM one) yields its raw tokens; otherwise the
+        final text is yielded one cited sentence at a time."""
+        s = State(question=question, history=list(history or []))
+        for step in (self._guard, self._resolve, self._retrieve, self._gate):
+            s = self._skip_when_done(step)(s)
+        stream = getattr(self.answerer, "stream", None)
+        if s.answer is None and stream is not None:
+            for item in stream(self._draft_question(s), s.retrieval):
+                if isinstance(item, Draft):
+                    s.draft = item
+                else:
+                    yield item
+            s = self._check(s)
+        elif s.answer is None:
+            s = self._check(self._draft(s))
+        if stream is None or s.draft is None:
+            for piece in re.split(r"(?<=\])\s+", s.answer.text):
+                yield piece + " "
+        yield s.answer
 
     @staticmethod
     def _skip_when_done(step):
@@ -113,15 +144,22 @@ class AnswerPipeline:
         return s
 
     def _resolve(self, s: State) -> State:
-        s.followup = resolve(s.question, s.history)
-        if s.followup.is_followup:
+        s.followup = self.condense(s.question, s.history)
+        standalone = getattr(s.followup, "standalone", "")  # set by the LLM condenser
+        if standalone:
+            s.notes.append(message("llm_condensed_note", question=standalone))
+        elif s.followup.is_followup:
             s.notes.append(message("followup_note", context=s.followup.context))
         return s
 
     def _retrieve(self, s: State) -> State:
         f = s.followup
+        standalone = getattr(f, "standalone", "")  # a rewritten follow-up needs no context
         s.retrieval = self.retriever.search(
-            f.question, k=self.settings.top_k, context=f.context, boost_labels=f.boost_labels
+            standalone or f.question,
+            k=self.settings.top_k,
+            context="" if standalone else f.context,
+            boost_labels=f.boost_labels,
         )
         return s
 
@@ -133,6 +171,8 @@ class AnswerPipeline:
         st = self.settings
         unknown = unknown_share(self.lexical, s.question)
         weak = r.top_dense < st.min_dense_score and unknown >= st.max_unknown_share
+        if "briefing" in wanted_sources(s.question):  # asked about the briefing by name
+            weak = False
         if (
             weak
             or unknown_topic(self.lexical, s.question)
@@ -146,10 +186,15 @@ class AnswerPipeline:
             )
         return s
 
-    def _draft(self, s: State) -> State:
+    @staticmethod
+    def _draft_question(s: State) -> str:
         f = s.followup
-        question = f"{f.question} {f.context}" if f.is_followup else f.question
-        s.draft = self.answerer.draft(question, s.retrieval)
+        if getattr(f, "standalone", ""):
+            return f.standalone
+        return f"{f.question} {f.context}" if f.is_followup else f.question
+
+    def _draft(self, s: State) -> State:
+        s.draft = self.answerer.draft(self._draft_question(s), s.retrieval)
         return s
 
     def _check(self, s: State) -> State:

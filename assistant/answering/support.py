@@ -14,6 +14,10 @@ from assistant.index.lexical import LexicalIndex
 from assistant.models import Passage
 from assistant.retrieval.query import glossary_patterns
 
+# A cited sentence counts as supported by its passages at or above this score (the evaluation
+# suite's citation precision/recall and the LLM answer verifier use the same threshold).
+SUPPORT_THRESHOLD = 0.6
+
 # Words that carry no topic in a question about this treaty.
 GENERIC_TERMS = set(
     [
@@ -127,7 +131,7 @@ def unknown_share(lexical: LexicalIndex, question: str) -> float:
     terms = set(lexical.terms(question)) - GENERIC_TERMS
     if not terms:
         return 0.0
-    known = terms & lexical.vocabulary
+    known = terms & lexical.official_vocabulary
     low = question.lower()
     for pattern, _ in glossary_patterns():
         m = pattern.search(low)
@@ -157,7 +161,7 @@ def unknown_topic(lexical: LexicalIndex, question: str) -> str | None:
     if not terms:
         return None
     low = topic.lower()
-    known = terms & lexical.vocabulary
+    known = terms & lexical.official_vocabulary
     for pattern, _ in glossary_patterns():
         hit = pattern.search(low)
         if hit:

@@ -33,9 +33,17 @@ class LexicalIndex:
         )
         self._bm25.index(tokens, show_progress=False)
         self.vocabulary = set(tokens.vocab)
+        by_id = {i: w for w, i in tokens.vocab.items()}
+        # Terms of the official documents only (not our briefing notes): what "the Convention
+        # knows about" for the abstention gates.
+        self.official_vocabulary = {
+            by_id[t]
+            for c, doc in zip(chunks, tokens.ids, strict=True)
+            if c.source != "briefing"
+            for t in doc
+        }
         df = Counter(t for doc in tokens.ids for t in set(doc))
         n = max(1, len(chunks))
-        by_id = {i: w for w, i in tokens.vocab.items()}
         self.idf = {by_id[i]: math.log(1 + n / c) for i, c in df.items()}
         self.max_idf = max(self.idf.values(), default=1.0) + 1.0
 

@@ -85,3 +85,19 @@ DEFINITION_CUES = re.compile(
 
 def is_definition_question(text: str) -> bool:
     return bool(DEFINITION_CUES.search(text))
+
+
+_SOURCE_CUES = {
+    "briefing": re.compile(
+        r"\b(briefing|reported(ly)?|news|press|article about|UNIS|"
+        r"according to (the )?(news|briefing|UNIS))\b",
+        re.I,
+    ),
+    "resolution": re.compile(r"\b(resolution|General Assembly|GA)\b", re.I),
+    "notes": re.compile(r"\binterpretative notes?\b", re.I),
+}
+
+
+def wanted_sources(question: str) -> set[str]:
+    """Sources the question asks about by name ("according to the briefing", "the resolution")."""
+    return {src for src, cue in _SOURCE_CUES.items() if cue.search(question)}

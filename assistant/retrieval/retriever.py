@@ -49,6 +49,7 @@ class HybridRetriever:
         self.lexical = lexical
         self.n = candidates
         self.rrf_k = rrf_k
+        self.bridge_weight = 1  # how many fused lists the briefing bridge counts as
 
     def dense(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         vector = self.embeddings.embed_query(query)
@@ -78,7 +79,8 @@ class HybridRetriever:
             lists.append([c for c, _ in self.dense(expanded, self.n)])
         if boost_labels:
             lists.append([c for lab in boost_labels for c in self.catalog.by_label.get(lab, [])])
-        lists.append(self._bridged(lists))
+        bridged = self._bridged(lists)
+        lists.extend([bridged] * self.bridge_weight)
         fused = self._fuse(lists, demote=not _PREAMBLE_ASKED.search(question))
         dense_score = {c.id: s for c, s in dense_hits}
 
