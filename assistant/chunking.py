@@ -193,7 +193,7 @@ def _group(parts: list[str], limit: int) -> list[str]:
     out: list[str] = []
     for p in parts:
         if out and len(out[-1]) + len(p) < limit:
-            out[-1] += " " + p
+            out[-1] += "\n" + p
         else:
             out.append(p)
     return out

@@ -12,7 +12,7 @@ from assistant.models import Passage
 from assistant.retrieval.query import expand, is_definition_question, wanted_sources
 from assistant.retrieval.retriever import Retrieval
 
-_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=\(?[A-Z])")
+_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=\(?[A-Z])|\n(?=[A-Z])")  # also one recital per line
 _SOURCE_ORDER = {"convention": 0, "notes": 0, "resolution": 0, "briefing": 1}
 
 

@@ -77,7 +77,8 @@ def expand(text: str) -> str:
 
 
 DEFINITION_CUES = re.compile(
-    r"\b(what (?:is|are|does|counts?|qualif\w+|do(?:es)? .{0,30}mean)|defin\w*|meaning of|"
+    r"\b(what(?:'s| is| are| does| counts?| qualif\w+| do(?:es)? .{0,30}mean)|defin\w*|meaning of|"
+    r"difference between|distinguish\w*|"
     r"mean by|means?\b|counts? as|considered (?:a|an)?|covered by the term)\b",
     re.IGNORECASE,
 )

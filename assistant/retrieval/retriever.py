@@ -13,7 +13,24 @@ from langchain_core.embeddings import Embeddings
 from assistant.index.catalog import Catalog
 from assistant.index.lexical import LexicalIndex
 from assistant.models import Chunk, Passage
-from assistant.retrieval.query import ArticleRef, article_refs, expand, is_definition_question
+from assistant.retrieval.query import (
+    ArticleRef,
+    article_refs,
+    expand,
+    is_definition_question,
+    wanted_sources,
+)
+
+
+def _briefing_last(ranked: list[Passage], k: int) -> list[Passage]:
+    """Our briefing notes support; the official text answers: unless the question asks about
+    the briefing, a briefing passage takes no better than the last of the top ``k`` places."""
+    note = next((p for p in ranked if p.source == "briefing"), None)
+    if note is None or ranked.index(note) >= k - 1:
+        return ranked
+    rest = [p for p in ranked if p is not note]
+    return rest[: k - 1] + [note] + rest[k - 1 :]
+
 
 _RES_PARA = re.compile(r"resolution 79/243, paras?\. (\d{1,2})")
 _PREAMBLE_ASKED = re.compile(r"preamble|recital", re.IGNORECASE)
@@ -89,6 +106,13 @@ class HybridRetriever:
         for ref in named:
             for c in self.catalog.provision(ref.article, ref.paragraph):
                 front.append((c, 1.0))
+        if _PREAMBLE_ASKED.search(question):  # "what does the preamble say about ...": look there
+            which = (
+                "resolution:preamble"
+                if wanted_sources(question) & {"resolution"}
+                else ("convention:preamble")
+            )
+            front += [(c, s) for c, s in fused if c.id.startswith(which)][:2]
         definitions = self._definitions(question)
         if definitions and is_definition_question(question) and not named:
             front = [(c, 1.0) for c in definitions] + front
@@ -97,6 +121,8 @@ class HybridRetriever:
 
         candidates = [self._passage(c, s, dense_score) for c, s in ranked[: max(self.n, 3 * k)]]
         ranked_units = self._with_notes(self._per_article(candidates), candidates)
+        if "briefing" not in wanted_sources(question):
+            ranked_units = _briefing_last(ranked_units, k)
         passages = ranked_units[:k]
         plain_dense = self.dense(question, 1) if context else dense_hits[:1]
         return Retrieval(
