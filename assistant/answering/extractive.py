@@ -58,8 +58,8 @@ class ExtractiveAnswerer:
 
     def pool_for(self, retrieval: Retrieval) -> list[Passage]:
         """Candidates to quote from. A question naming articles is answered from those alone;
-        a definition question starts with the definition; the official text precedes briefing
-        notes; at most three provisions of any one article."""
+        a definition question starts with the definition; otherwise the top ranked articles
+        (or other provisions), each with up to two more of its best-ranked provisions."""
         if retrieval.named:
             return [
                 p
