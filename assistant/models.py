@@ -168,6 +168,15 @@ class Passage:
     chapeau: str = ""
     similarity: float = 0.0  # cosine similarity to the question (0 when outside the dense top)
 
+    @property
+    def unit_key(self) -> tuple:
+        """What counts as one result: an article of the Convention, else one provision label."""
+        return (
+            (self.source, self.article)
+            if self.source == "convention"
+            else (self.source, self.label)
+        )
+
     def sentence(self) -> str:
         """The provision as a self-contained sentence (lead-in joined to a subparagraph)."""
         if self.chapeau:

@@ -28,10 +28,6 @@ def split_sentences(text: str) -> list[str]:
     return merged
 
 
-def _unit(p: Passage) -> tuple:
-    return (p.source, p.article) if p.source == "convention" else (p.source, p.label)
-
-
 def _finish(sentence: str) -> str:
     s = re.sub(r"(;\s*(and|or)|[;,:])\s*$", "", sentence.strip())
     return s if s.endswith((".", "?", "!", "”")) else s + "."
@@ -73,11 +69,13 @@ class ExtractiveAnswerer:
         first = retrieval.definitions if is_definition_question(retrieval.query) else []
         siblings: dict[object, list[Passage]] = {}
         for p in retrieval.candidates:
-            siblings.setdefault(_unit(p), []).append(p)
+            siblings.setdefault(p.unit_key, []).append(p)
         pool: list[Passage] = []
+        seen: set[str] = set()
         for lead in first + retrieval.ranked[: self.units]:
-            for p in [lead] + siblings.get(_unit(lead), [])[:2]:
-                if p.id not in {q.id for q in pool}:
+            for p in [lead] + siblings.get(lead.unit_key, [])[:2]:
+                if p.id not in seen:
+                    seen.add(p.id)
                     pool.append(p)
         return pool
 
@@ -90,9 +88,9 @@ class ExtractiveAnswerer:
         wanted = wanted_sources(question)
         unit_rank: dict[tuple, int] = {}
         for p in pool:
-            unit_rank.setdefault(_unit(p), len(unit_rank))
+            unit_rank.setdefault(p.unit_key, len(unit_rank))
         for rank, p in enumerate(pool):
-            prior = 1.0 / (1.0 + 0.35 * unit_rank[_unit(p)])
+            prior = 1.0 / (1.0 + 0.35 * unit_rank[p.unit_key])
             for sent in split_sentences(p.text):
                 s_terms = set(self.terms(f"{p.title} {p.chapeau} {sent}"))
                 hit = len(q_terms & s_terms) + 0.5 * len(x_terms & s_terms)

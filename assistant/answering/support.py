@@ -125,19 +125,25 @@ def support(
     return sum(lexical.weight(t) for t in covered) / total
 
 
+def _known_terms(lexical: LexicalIndex, text: str, terms: set[str]) -> set[str]:
+    """Those of ``terms`` (from ``text``) that the official documents contain, or that belong to
+    a plain-language phrase of the glossary."""
+    known = terms & lexical.official_vocabulary
+    low = text.lower()
+    for pattern, _ in glossary_patterns():
+        m = pattern.search(low)
+        if m:
+            known |= set(lexical.terms(m.group(0)))
+    return known
+
+
 def unknown_share(lexical: LexicalIndex, question: str) -> float:
     """IDF-weighted share of the question's content terms that the corpus does not know at all
     (after the glossary maps plain words to the Convention's): high for off-topic questions."""
     terms = set(lexical.terms(question)) - GENERIC_TERMS
     if not terms:
         return 0.0
-    known = terms & lexical.official_vocabulary
-    low = question.lower()
-    for pattern, _ in glossary_patterns():
-        m = pattern.search(low)
-        if m:
-            known |= set(lexical.terms(m.group(0)))
-    unknown = terms - known
+    unknown = terms - _known_terms(lexical, question, terms)
     return sum(lexical.weight(t) for t in unknown) / sum(lexical.weight(t) for t in terms)
 
 
@@ -160,13 +166,7 @@ def unknown_topic(lexical: LexicalIndex, question: str) -> str | None:
     terms = set(lexical.terms(topic)) - GENERIC_TERMS
     if not terms:
         return None
-    low = topic.lower()
-    known = terms & lexical.official_vocabulary
-    for pattern, _ in glossary_patterns():
-        hit = pattern.search(low)
-        if hit:
-            known |= set(lexical.terms(hit.group(0)))
-    unknown = sorted(terms - known, key=lexical.weight, reverse=True)
+    unknown = sorted(terms - _known_terms(lexical, topic, terms), key=lexical.weight, reverse=True)
     total = sum(lexical.weight(t) for t in terms)
     if unknown and sum(lexical.weight(t) for t in unknown) >= 0.3 * total:
         return unknown[0]

@@ -66,7 +66,7 @@ class HybridRetriever:
         self.lexical = lexical
         self.n = candidates
         self.rrf_k = rrf_k
-        self.bridge_weight = 1  # how many fused lists the briefing bridge counts as
+        self._notes = [self._passage(c, 0.0, {}) for c in catalog.chunks if c.source == "notes"]
 
     def dense(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         vector = self.embeddings.embed_query(query)
@@ -83,6 +83,7 @@ class HybridRetriever:
     ) -> Retrieval:
         """Rank passages for ``question``; ``context`` (an earlier turn) and ``boost_labels``
         (provisions cited earlier) steer follow-ups without drowning the new question."""
+        wanted = wanted_sources(question)
         named = [r for r in article_refs(question) if r.article in self.catalog.by_article]
         expanded = expand(question)
         combined = f"{expanded} {expand(context)}" if context else expanded
@@ -96,8 +97,7 @@ class HybridRetriever:
             lists.append([c for c, _ in self.dense(expanded, self.n)])
         if boost_labels:
             lists.append([c for lab in boost_labels for c in self.catalog.by_label.get(lab, [])])
-        bridged = self._bridged(lists)
-        lists.extend([bridged] * self.bridge_weight)
+        lists.append(self._bridged(lists))
         fused = self._fuse(lists, demote=not _PREAMBLE_ASKED.search(question))
         dense_score = {c.id: s for c, s in dense_hits}
 
@@ -107,11 +107,7 @@ class HybridRetriever:
             for c in self.catalog.provision(ref.article, ref.paragraph):
                 front.append((c, 1.0))
         if _PREAMBLE_ASKED.search(question):  # "what does the preamble say about ...": look there
-            which = (
-                "resolution:preamble"
-                if wanted_sources(question) & {"resolution"}
-                else ("convention:preamble")
-            )
+            which = "resolution:preamble" if "resolution" in wanted else "convention:preamble"
             front += [(c, s) for c, s in fused if c.id.startswith(which)][:2]
         definitions = self._definitions(question)
         if definitions and is_definition_question(question) and not named:
@@ -121,7 +117,7 @@ class HybridRetriever:
 
         candidates = [self._passage(c, s, dense_score) for c, s in ranked[: max(self.n, 3 * k)]]
         ranked_units = self._with_notes(self._per_article(candidates), candidates)
-        if "briefing" not in wanted_sources(question):
+        if "briefing" not in wanted:
             ranked_units = _briefing_last(ranked_units, k)
         passages = ranked_units[:k]
         plain_dense = self.dense(question, 1) if context else dense_hits[:1]
@@ -209,7 +205,7 @@ class HybridRetriever:
         one briefing note at most: briefing material supports, the official text answers."""
         seen, out, briefing = set(), [], False
         for p in candidates:
-            key = (p.source, p.article) if p.source == "convention" else (p.source, p.label)
+            key = p.unit_key
             if key in seen or (p.source == "briefing" and briefing):
                 continue
             seen.add(key)
@@ -224,14 +220,13 @@ class HybridRetriever:
         are the authoritative gloss of their article. Notes that matched the question come
         first; the top article always brings its note."""
         matched = [p for p in candidates if p.source == "notes"]
-        every = [self._passage(c, 0.0, {}) for c in self.catalog.chunks if c.source == "notes"]
         out: list[Passage] = []
         for i, p in enumerate(ranked):
             if any(p.id == q.id for q in out):
                 continue
             out.append(p)
             if i < lead and p.source == "convention":
-                pool = matched + (every if i == 0 else [])
+                pool = matched + (self._notes if i == 0 else [])
                 note = next((n for n in pool if p.article in n.cross_references), None)
                 if note is not None and all(note.id != q.id for q in out):
                     out.append(note)
