@@ -1,24 +1,23 @@
 """Parsed documents -> chunks with metadata (step 2 of the pipeline).
 
-One chunk per article paragraph; a paragraph with lettered subparagraphs gives one chunk per
-subparagraph (its lead-in kept as ``chapeau``); small articles stay whole. The resolution gives
-one chunk per operative paragraph, the interpretative notes one per note, briefing material one
-per section.
+One chunk per provision: each numbered paragraph, or each lettered subparagraph with its
+paragraph's lead-in (``chapeau``) and closing words (``tail``); an article without paragraphs
+is one chunk. Each preamble recital, resolution paragraph and interpretative note is one chunk;
+briefing material gives one per section.
 """
 
 from __future__ import annotations
 
 import re
 
+from assistant.documents.convention import find_article_references
 from assistant.documents.loader import Corpus
-from assistant.labels import article_label
-from assistant.models import Article, BriefingDocument, Chunk, Convention, Resolution
+from assistant.labels import article_label, recital_label
+from assistant.models import Article, BriefingDocument, Chunk, Convention, Resolution, SourceKind
 
 CONVENTION_TITLE = "United Nations Convention against Cybercrime"
 RESOLUTION_TITLE = "General Assembly resolution 79/243"
 NOTES_TITLE = "Interpretative notes (annex to the Convention)"
-SMALL_ARTICLE_CHARS = 420  # an article shorter than this is one chunk
-PREAMBLE_CHUNK_CHARS = 900
 
 
 def chunk_corpus(corpus: Corpus, convention_origin: str) -> dict[str, list[Chunk]]:
@@ -27,25 +26,14 @@ def chunk_corpus(corpus: Corpus, convention_origin: str) -> dict[str, list[Chunk
         convention_origin: chunk_convention(corpus.convention, convention_origin)
         + chunk_resolution(corpus.resolution, convention_origin)
     }
+    last_article = max((a.number for a in corpus.convention.articles), default=0)
     for doc in corpus.briefings:
-        out[doc.source_id] = chunk_briefing(doc)
+        out[doc.source_id] = chunk_briefing(doc, last_article)
     return out
 
 
 def chunk_convention(conv: Convention, origin: str) -> list[Chunk]:
-    chunks: list[Chunk] = []
-    for i, recital in enumerate(_group(_recitals(conv.preamble), PREAMBLE_CHUNK_CHARS), 1):
-        chunks.append(
-            Chunk(
-                id=f"convention:preamble:{i}",
-                text=recital,
-                label="Conv. preamble",
-                source="convention",
-                document=CONVENTION_TITLE,
-                article_title="Preamble",
-                origin=origin,
-            )
-        )
+    chunks = _recital_chunks(conv.preamble, "convention", "Conv.", CONVENTION_TITLE, origin)
     for art in conv.articles:
         chunks.extend(_article_chunks(art, origin))
     for note in conv.notes:
@@ -54,7 +42,7 @@ def chunk_convention(conv: Convention, origin: str) -> list[Chunk]:
                 id=f"notes:{note.number}",
                 text=note.text,
                 label=f"Interp. note {note.number}",
-                source="notes",
+                source=SourceKind.NOTES,
                 document=NOTES_TITLE,
                 article=note.articles[0] if note.articles else None,
                 article_title=f"Interpretative note on {note.heading}",
@@ -65,9 +53,31 @@ def chunk_convention(conv: Convention, origin: str) -> list[Chunk]:
     return _numbered(chunks)
 
 
+def _recital_chunks(
+    preamble: str, kind: str, doc: str, title: str, origin: str
+) -> list[Chunk]:
+    """One chunk per recital of a preamble, so that each can be cited alone."""
+    return [
+        Chunk(
+            id=f"{kind}:preamble:{i}",
+            text=recital,
+            label=recital_label(doc, i),
+            source=SourceKind(kind),
+            document=title,
+            paragraph=str(i),
+            article_title="Preamble" if kind == "convention" else "Preamble of the resolution",
+            cross_references=find_article_references(recital),
+            origin=origin,
+        )
+        for i, recital in enumerate(_recitals(preamble), 1)
+    ]
+
+
 def _article_chunks(art: Article, origin: str) -> list[Chunk]:
+    """One chunk per provision: each numbered paragraph, or each of its lettered subparagraphs
+    (with the paragraph's lead-in and closing words, which complete every item)."""
     common = dict(
-        source="convention",
+        source=SourceKind.CONVENTION,
         document=CONVENTION_TITLE,
         article=art.number,
         article_title=art.title,
@@ -76,16 +86,6 @@ def _article_chunks(art: Article, origin: str) -> list[Chunk]:
         cross_references=list(art.cross_references),
         origin=origin,
     )
-    whole = art.full_text()
-    if len(whole) <= SMALL_ARTICLE_CHARS:
-        return [
-            Chunk(
-                id=f"convention:art{art.number}",
-                text=whole,
-                label=article_label(art.number),
-                **common,
-            )
-        ]
     out = []
     for para in art.paragraphs:
         base = para.number
@@ -101,20 +101,17 @@ def _article_chunks(art: Article, origin: str) -> list[Chunk]:
                 )
             )
             continue
-        last = len(para.subparagraphs) - 1
-        for j, sub in enumerate(para.subparagraphs):
+        for sub in para.subparagraphs:
             ref = f"{base}({sub.letter})" if base else sub.letter
-            text = f"({sub.letter}) {sub.text}"
-            if j == last and para.tail:
-                text += f" {para.tail}"
             ref_id = re.sub(r"[()]+", ":", ref).strip(":")
             out.append(
                 Chunk(
                     id=f"convention:art{art.number}:{ref_id}",
-                    text=text,
+                    text=f"({sub.letter}) {sub.text}",
                     label=article_label(art.number, ref),
                     paragraph=ref,
                     chapeau=para.text,
+                    tail=para.tail,
                     **common,
                 )
             )
@@ -122,36 +119,25 @@ def _article_chunks(art: Article, origin: str) -> list[Chunk]:
 
 
 def chunk_resolution(res: Resolution, origin: str) -> list[Chunk]:
-    chunks = [
-        Chunk(
-            id=f"resolution:preamble:{i}",
-            text=t,
-            label="Res. preamble",
-            source="resolution",
-            document=RESOLUTION_TITLE,
-            article_title="Preamble of the resolution",
-            origin=origin,
-        )
-        for i, t in enumerate(_group(_recitals(res.preamble), PREAMBLE_CHUNK_CHARS), 1)
-    ]
+    chunks = _recital_chunks(res.preamble, "resolution", "Res.", RESOLUTION_TITLE, origin)
     for p in res.paragraphs:
         chunks.append(
             Chunk(
                 id=f"resolution:para{p.number}",
                 text=p.text,
                 label=f"Res. para. {p.number}",
-                source="resolution",
+                source=SourceKind.RESOLUTION,
                 document=RESOLUTION_TITLE,
                 paragraph=str(p.number),
                 article_title=f"Operative paragraph {p.number} (adopted {res.adopted})",
-                cross_references=_article_refs(p.text),
+                cross_references=find_article_references(p.text),
                 origin=origin,
             )
         )
     return _numbered(chunks)
 
 
-def chunk_briefing(doc: BriefingDocument) -> list[Chunk]:
+def chunk_briefing(doc: BriefingDocument, last_article: int) -> list[Chunk]:
     chunks, seen = [], set()
     for i, s in enumerate(doc.sections, 1):
         slug = _slug(s.heading)
@@ -162,11 +148,11 @@ def chunk_briefing(doc: BriefingDocument) -> list[Chunk]:
                 id=f"{doc.source_id}:{slug}",
                 text=s.text,
                 label=f"{doc.label_prefix} §{i}",
-                source="briefing",
+                source=SourceKind.BRIEFING,
                 document=doc.title,
                 paragraph=str(i),
                 article_title=s.heading,
-                cross_references=_article_refs(s.text),
+                cross_references=_article_refs(s.text, last_article),
                 origin=doc.source_id,
             )
         )
@@ -189,17 +175,7 @@ def _recitals(preamble: str) -> list[str]:
     return [p.strip() for p in preamble.splitlines() if p.strip()]
 
 
-def _group(parts: list[str], limit: int) -> list[str]:
-    out: list[str] = []
-    for p in parts:
-        if out and len(out[-1]) + len(p) < limit:
-            out[-1] += "\n" + p
-        else:
-            out.append(p)
-    return out
-
-
-def _article_refs(text: str) -> list[int]:
+def _article_refs(text: str, last_article: int) -> list[int]:
     """Articles cited in our notes: "Art. 27", "Arts. 7-17", "Arts. 25, 26 and 28"."""
     nums: set[int] = set()
     for m in re.finditer(
@@ -209,4 +185,4 @@ def _article_refs(text: str) -> list[int]:
         if re.search(r"[-–]|to", m.group(1)) and len(found) == 2 and found[0] < found[1]:
             found = list(range(found[0], found[1] + 1))
         nums.update(found)
-    return sorted(n for n in nums if 1 <= n <= 68)
+    return sorted(n for n in nums if 1 <= n <= last_article)

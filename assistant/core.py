@@ -35,18 +35,26 @@ class ArticleView:
     cross_references: list[int]
 
     def text(self) -> str:
-        lines, chapeau = [], None
+        """The article as printed: "1. lead-in", its "(a) ..." items, the closing words."""
+        lines: list[str] = []
+        group, pending_tail = None, ""  # paragraph whose items are being printed, its tail
         for c in self.provisions:
-            if c.chapeau and c.chapeau != chapeau:
-                lead = (
-                    f"{c.paragraph.split('(')[0]}. " if c.paragraph and "(" in c.paragraph else ""
-                )
-                lines.append(lead + c.chapeau)
-                chapeau = c.chapeau
-            elif not c.chapeau:
-                chapeau = None
-            prefix = f"{c.paragraph}. " if c.paragraph and not c.chapeau else ""
-            lines.append(prefix + c.text)
+            para = c.paragraph or ""
+            item = "(" in para or para.isalpha()
+            head = "" if para.isalpha() else para.split("(")[0]
+            number = f"{head}. " if head else ""
+            if not item or group != head:
+                if pending_tail:
+                    lines.append(pending_tail)
+                group, pending_tail = (head, c.tail) if item else (None, "")
+                if item and c.chapeau.strip():
+                    lines.append(number + c.chapeau)
+                    number = ""
+            else:
+                number = ""
+            lines.append(number + c.text)
+        if pending_tail:
+            lines.append(pending_tail)
         return "\n".join(lines)
 
 

@@ -8,6 +8,21 @@ Documents (parsed structure) -> Chunk (indexed unit) -> Passage (retrieved unit)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class SourceKind(StrEnum):
+    """Where a chunk comes from; the official documents answer, briefing material supports."""
+
+    CONVENTION = "convention"  # the Convention's preamble and articles
+    RESOLUTION = "resolution"  # General Assembly resolution 79/243
+    NOTES = "notes"  # the interpretative notes annexed to the Convention
+    BRIEFING = "briefing"  # our notes and third-party briefings: never official text
+
+    @property
+    def official(self) -> bool:
+        return self is not SourceKind.BRIEFING
+
 
 # --- Parsed document structure -------------------------------------------------
 
@@ -129,7 +144,7 @@ class Chunk:
     id: str  # stable, e.g. "convention:art27:b"
     text: str  # the quoted text of the provision
     label: str  # citation label, e.g. "Art. 27(b)"
-    source: str  # "convention" | "resolution" | "notes" | "briefing"
+    source: SourceKind
     document: str  # human title of the document
     article: int | None = None
     paragraph: str | None = None  # e.g. "1(b)", "b", "3"; None when the whole article
@@ -138,15 +153,31 @@ class Chunk:
     chapter_title: str = ""
     cross_references: list[int] = field(default_factory=list)
     chapeau: str = ""  # lead-in words of the paragraph a subparagraph belongs to
+    tail: str = ""  # closing words of that paragraph, which complete every subparagraph
     origin: str = ""  # manifest source id the chunk was made from
     seq: int = 0  # document order within its origin
 
+    def __post_init__(self) -> None:
+        self.source = SourceKind(self.source)
+
     def search_text(self) -> str:
-        """What is embedded and matched lexically: headings, lead-in, then the provision."""
+        """What is embedded and matched lexically: headings, lead-in, provision, closing words."""
         head = f"Article {self.article}. {self.article_title}." if self.article else self.document
-        if self.source == "briefing":
+        if self.source == SourceKind.BRIEFING:
             head = f"{self.document}: {self.article_title}."
-        return " ".join(p for p in (head, self.chapeau, self.text) if p)
+        return " ".join(p for p in (head, self.chapeau, self.text, self.tail) if p)
+
+    def sentence(self) -> str:
+        return provision_sentence(self.chapeau, self.text, self.tail)
+
+
+def provision_sentence(chapeau: str, text: str, tail: str) -> str:
+    """A provision as a self-contained quotation: the lead-in, the item, the closing words."""
+    parts = [" ".join(chapeau.split())] if chapeau else []
+    parts.append(" ".join(text.split()))
+    if tail:
+        parts.append(" ".join(tail.split()))
+    return " … ".join(parts) if len(parts) > 1 else parts[0]
 
 
 @dataclass
@@ -156,7 +187,7 @@ class Passage:
     id: str
     text: str
     label: str
-    source: str
+    source: SourceKind
     document: str
     article: int | None
     paragraph: str | None
@@ -166,6 +197,7 @@ class Passage:
     score: float
     cross_references: list[int] = field(default_factory=list)
     chapeau: str = ""
+    tail: str = ""
     similarity: float = 0.0  # cosine similarity to the question (0 when outside the dense top)
 
     @property
@@ -173,21 +205,19 @@ class Passage:
         """What counts as one result: an article of the Convention, else one provision label."""
         return (
             (self.source, self.article)
-            if self.source == "convention"
+            if self.source == SourceKind.CONVENTION and self.article is not None
             else (self.source, self.label)
         )
 
     def sentence(self) -> str:
-        """The provision as a self-contained sentence (lead-in joined to a subparagraph)."""
-        if self.chapeau:
-            return f"{self.chapeau} … {self.text}"
-        return self.text
+        """The provision as a self-contained quotation (lead-in, item, closing words)."""
+        return provision_sentence(self.chapeau, self.text, self.tail)
 
 
 @dataclass
 class Citation:
     label: str  # e.g. "Art. 27(b)"
-    source: str
+    source: SourceKind
     article: int | None
     paragraph: str | None
     quote: str  # the exact text of the cited passage

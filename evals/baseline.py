@@ -18,8 +18,8 @@ from assistant.core import Assistant
 from assistant.documents.fetch import read_document_text
 from assistant.documents.loader import locate
 from assistant.documents.sources import load_manifest
+from assistant.labels import unit_of
 from assistant.models import Answer, Passage
-from evals.metrics import passage_unit
 
 
 def _norm(text: str) -> str:
@@ -71,8 +71,8 @@ class NaiveRAG:
         seen = set()
         for d in docs:
             for p in self.units[int(d.id)]:
-                if passage_unit(p) not in seen:
-                    seen.add(passage_unit(p))
+                if unit_of(p.label) not in seen:
+                    seen.add(unit_of(p.label))
                     retrieved.append(p)
         text = docs[0].page_content if docs else ""
         answer = Answer(question=question, text=text, citations=[], passages=[], abstained=False)

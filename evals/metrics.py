@@ -1,4 +1,22 @@
-"""Per-item metrics of an answer against a gold item, and their aggregation."""
+"""Per-item scores of an answer against an evaluation item, and their aggregation.
+
+Retrieval (the top 5 passages ``Assistant.retrieve`` returns, one per article):
+  recall@5 / MRR at article level (gold units: ``Art. N``, ``Res. para. N``, ``Interp. note N``,
+  a preamble, ``Briefing``) and at paragraph level (gold labels; a retrieved label counts when
+  it is, covers or is covered by a gold label).
+Answers:
+  cites_gold            the answer cites a gold unit (answered in-scope items)
+  cites_gold_paragraph  ... a gold provision at paragraph level
+  all_gold_cited        every gold unit cited (multi-article items)
+  key_facts             share of the item's key facts stated and cited (evals/facts.py); an
+                        abstention states none (all in-scope items)
+  padded_citations      citations that are not gold and whose quote holds no key fact, as a
+                        share of all citations
+  judge_support         share of cited claims the independent judge supports (evals/judge.py)
+  false_abstentions     in-scope items declined
+  abstention_*          declined share of near misses, unrelated questions, injections
+  invented_citations    labels that name no provision of the index or no real article
+"""
 
 from __future__ import annotations
 
@@ -6,29 +24,11 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from assistant.answering.support import SUPPORT_THRESHOLD  # shared with the LLM verifier
-from assistant.labels import label_covers, labels_in, parse_article_label
+from assistant.labels import labels_overlap, parse_article_label, unit_of
 from assistant.models import Answer, Passage
-from evals.gold import GoldItem
-
-LAST_ARTICLE = 68
-
-
-def unit_of(label: str, source: str, article: int | None) -> str:
-    if source == "convention" and article is not None:
-        return f"Art. {article}"
-    if source == "briefing":
-        return "briefing"
-    return label
-
-
-def passage_unit(p: Passage) -> str:
-    return unit_of(p.label, p.source, p.article)
-
-
-def normalise(text: str) -> str:
-    text = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
-    return " ".join(re.sub(r"[^\w'\"/ -]", " ", text).split())
+from evals.dataset import EvalItem, ItemType
+from evals.facts import fact_in_text, fact_supported, states
+from evals.judge import CitationJudge
 
 
 @dataclass
@@ -38,121 +38,137 @@ class ItemResult:
     question: str
     should_abstain: bool
     abstained: bool
-    retrieved_units: list[str]
-    cited_units: list[str]
-    cited_labels: list[str]
-    recall_at_k: float | None  # share of gold units in the top k (None: nothing to retrieve)
-    reciprocal_rank: float | None
-    cites_gold: bool | None  # None when the item should be abstained on, or was
+    chapters: list[str] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)
+    gold_labels: list[str] = field(default_factory=list)
+    retrieved: list[str] = field(default_factory=list)  # labels of the top 5
+    cited_labels: list[str] = field(default_factory=list)
+    recall_art: float | None = None
+    rr_art: float | None = None
+    recall_para: float | None = None
+    rr_para: float | None = None
+    cites_gold: float | None = None
+    cites_gold_paragraph: float | None = None
+    all_gold_cited: float | None = None
+    key_facts: float | None = None
+    key_facts_text: float | None = None  # stated anywhere in the text, cited or not
+    facts: list[tuple[str, bool]] = field(default_factory=list)
+    citations: int = 0
+    padded: int = 0
+    claims: int = 0
+    supported_claims: int = 0
+    judge_reasons: list[str] = field(default_factory=list)
     invented: list[str] = field(default_factory=list)
-    facts_found: float | None = None
     latency: float = 0.0
     answer: str = ""
-    gold_units: list[str] = field(default_factory=list)
-    paragraph_recall: float | None = None  # share of gold provision labels retrieved (top k)
-    citation_precision: float | None = None  # ALCE: citations whose passage supports the sentence
-    citation_recall: float | None = None  # ALCE: sentences with a supporting citation
+    oos_kind: str | None = None
+
+
+def _ranks(gold: list[str], got: list[str], match) -> tuple[float, float]:
+    found = [g for g in gold if any(match(g, r) for r in got)]
+    rr = next((1.0 / (i + 1) for i, r in enumerate(got) if any(match(g, r) for g in gold)), 0.0)
+    return len(found) / len(gold), rr
 
 
 def score_item(
-    item: GoldItem,
+    item: EvalItem,
     answer: Answer,
     retrieved: list[Passage],
     *,
     known_labels: set[str],
+    last_article: int,
+    judge: CitationJudge | None,
+    chapter_of: dict[int, int],
     latency: float,
     k: int = 5,
-    support=None,
 ) -> ItemResult:
-    """``support(sentence, passages) -> float`` scores citation support (see citation_scores)."""
-    units = [passage_unit(p) for p in retrieved[:k]]
-    gold = item.gold_units
-    recall = rr = None
-    if gold and not item.should_abstain:
-        recall = len(gold & set(units)) / len(gold)
-        rr = next((1.0 / (i + 1) for i, u in enumerate(units) if u in gold), 0.0)
-    cited_units = [unit_of(c.label, c.source, c.article) for c in answer.citations]
-    cites_gold = None
-    if not item.should_abstain and not answer.abstained:
-        cites_gold = bool(gold & set(cited_units))
-    facts = None
-    if item.key_facts and not item.should_abstain:
-        text = normalise(answer.text)
-        facts = sum(normalise(f) in text for f in item.key_facts) / len(item.key_facts)
-    para = None
-    gold_labels = [g for g in item.gold_labels if g.startswith("Art.")]
-    if gold_labels and not item.should_abstain:
-        got = [p.label for p in retrieved[:k]]
-        para = sum(
-            any(label_covers(g, r) or label_covers(r, g) for r in got) for g in gold_labels
-        ) / len(gold_labels)
-    precision = recall_c = None
-    if support is not None and not answer.abstained and answer.citations:
-        precision, recall_c = citation_scores(answer, support)
-    return ItemResult(
-        gold_units=sorted(gold),
-        paragraph_recall=para,
-        citation_precision=precision,
-        citation_recall=recall_c,
+    labels = [p.label for p in retrieved[:k]]
+    r = ItemResult(
         id=item.id,
-        type=item.type,
+        type=item.type.value,
         question=item.question,
+        history=list(item.history),
         should_abstain=item.should_abstain,
         abstained=answer.abstained,
-        retrieved_units=units,
-        cited_units=cited_units,
+        gold_labels=list(item.gold_labels),
+        retrieved=labels,
         cited_labels=[c.label for c in answer.citations],
-        recall_at_k=recall,
-        reciprocal_rank=rr,
-        cites_gold=cites_gold,
-        invented=invented_citations(answer, known_labels),
-        facts_found=facts,
         latency=latency,
         answer=answer.text,
+        oos_kind=item.oos_kind,
+        chapters=chapters_of(item, chapter_of),
     )
-
-
-def citation_scores(
-    answer: Answer, support, threshold: float = SUPPORT_THRESHOLD
-) -> tuple[float, float]:
-    """ALCE-style citation precision and recall over the answer's sentences.
-
-    A sentence is the text up to and including its bracketed labels. A citation is precise when
-    its own passage supports the sentence (support >= threshold); a sentence is recalled when
-    its citations together support it.
-    """
-    by_label = {p.label: p for p in answer.passages}
+    r.invented = invented_citations(answer, known_labels, last_article)
+    if item.should_abstain:
+        return r
+    gold_units = sorted(item.gold_units)
+    r.recall_art, r.rr_art = _ranks(
+        gold_units, [unit_of(lab) for lab in labels], lambda g, x: g == x
+    )
+    r.recall_para, r.rr_para = _ranks(item.gold_labels, labels, labels_overlap)
+    facts = item.key_facts
+    if answer.abstained:
+        r.key_facts = 0.0 if facts else None
+        r.key_facts_text = r.key_facts
+        return r
+    cited = r.cited_labels
+    cited_units = {unit_of(lab) for lab in cited}
+    r.cites_gold = float(bool(cited_units & set(gold_units)))
+    r.cites_gold_paragraph = float(
+        any(labels_overlap(g, c) for g in item.gold_labels for c in cited)
+    )
+    if item.needs_all:
+        r.all_gold_cited = float(set(gold_units) <= cited_units)
+    if facts:
+        verdicts = [fact_supported(f, answer) for f in facts]
+        r.facts = [(f.text, v) for f, v in zip(facts, verdicts, strict=True)]
+        r.key_facts = sum(verdicts) / len(facts)
+        r.key_facts_text = sum(fact_in_text(f, answer.text) for f in facts) / len(facts)
+    r.citations = len(answer.citations)
     for c in answer.citations:
-        by_label.setdefault(c.label, None)
-    cited = good = sentences = supported = 0
-    for sentence in re.findall(r"[^\[\]]+?(?:\[[^\]]+\])+", answer.text):
-        labels = labels_in(sentence)
-        claim = re.sub(r"\[[^\]]+\]", "", sentence).strip()
-        passages = [by_label.get(lab) for lab in labels]
-        passages = [p for p in passages if p is not None]
-        sentences += 1
-        for p in passages:
-            cited += 1
-            good += support(claim, [p]) >= threshold
-        if passages and support(claim, passages) >= threshold:
-            supported += 1
-    return (good / cited if cited else 0.0), (supported / sentences if sentences else 0.0)
+        is_gold = any(labels_overlap(g, c.label) for g in item.gold_labels)
+        holds_fact = any(states(f, c.quote) for f in facts)
+        r.padded += not is_gold and not holds_fact
+    if judge is not None:
+        verdicts = judge.answer(answer)
+        r.claims = len(verdicts)
+        r.supported_claims = sum(v.supported for v in verdicts)
+        r.judge_reasons = [f"{v.labels}: {'; '.join(v.reasons)}" for v in verdicts if v.reasons]
+    return r
 
 
-def invented_citations(answer: Answer, known_labels: set[str]) -> list[str]:
+def chapters_of(item: EvalItem, chapter_of: dict[int, int]) -> list[str]:
+    """Where the item's gold lies: "Ch. N" for articles, else resolution / notes / ..."""
+    out = set()
+    for lab in item.gold_labels:
+        parsed = parse_article_label(lab)
+        if parsed and parsed[0] in chapter_of:
+            out.add(f"Ch. {chapter_of[parsed[0]]}")
+        elif lab.startswith("Res."):
+            out.add("resolution")
+        elif lab.startswith("Interp."):
+            out.add("notes")
+        elif lab.startswith("Conv."):
+            out.add("Ch. 0 (preamble)")
+        else:
+            out.add("briefing")
+    return sorted(out)
+
+
+def invented_citations(answer: Answer, known_labels: set[str], last_article: int) -> list[str]:
     """Cited labels that name no indexed provision, or an article the Convention lacks."""
     bad = []
     for c in answer.citations:
         parsed = parse_article_label(c.label)
-        if c.label not in known_labels or (parsed and not 1 <= parsed[0] <= LAST_ARTICLE):
+        if c.label not in known_labels or (parsed and not 1 <= parsed[0] <= last_article):
             bad.append(c.label)
     for m in re.finditer(r"\[Art\. (\d+)", answer.text):
-        if not 1 <= int(m.group(1)) <= LAST_ARTICLE:
+        if not 1 <= int(m.group(1)) <= last_article:
             bad.append(m.group(0)[1:])
     return bad
 
 
-def _mean(values: list[float | None]) -> float | None:
+def _mean(values) -> float | None:
     vals = [v for v in values if v is not None]
     return statistics.fmean(vals) if vals else None
 
@@ -161,39 +177,64 @@ def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    idx = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[idx]
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def aggregate(results: list[ItemResult]) -> dict:
-    answerable = [r for r in results if not r.should_abstain]
-    abstain = [r for r in results if r.should_abstain]
-    answered = [r for r in answerable if not r.abstained]
-    lat = [r.latency for r in results]
+# metric name -> how each item contributes (None: not counted); the report bootstraps these.
+def item_values(results: list[ItemResult]) -> dict[str, list[float | None]]:
+    inscope = [r for r in results if not r.should_abstain]
+    answered = [r for r in inscope if not r.abstained]
+
+    def declined(kind: set[str]) -> list[float | None]:
+        return [float(r.abstained) for r in results if r.should_abstain and r.type in kind]
+
     return {
-        "items": len(results),
-        "recall_at_5": _mean([r.recall_at_k for r in results]),
-        "mrr": _mean([r.reciprocal_rank for r in results]),
-        "cites_gold": _mean([float(r.cites_gold) for r in answered if r.cites_gold is not None]),
-        "answered_share": len(answered) / len(answerable) if answerable else None,
-        "abstention_accuracy": (
-            sum(r.abstained for r in abstain) / len(abstain) if abstain else None
-        ),
-        "false_abstentions": sum(r.abstained for r in answerable),
-        "key_fact_coverage": _mean([r.facts_found for r in answered]),
-        "paragraph_recall_at_5": _mean([r.paragraph_recall for r in results]),
-        "citation_precision": _mean([r.citation_precision for r in answered]),
-        "citation_recall": _mean([r.citation_recall for r in answered]),
-        "abstention_precision": (
-            sum(r.should_abstain for r in results if r.abstained)
-            / max(1, sum(r.abstained for r in results))
-        ),
-        "invented_citations": sum(len(r.invented) for r in results),
-        "latency_p50": percentile(lat, 0.5),
-        "latency_p95": percentile(lat, 0.95),
+        "recall_at_5": [r.recall_art for r in inscope],
+        "mrr": [r.rr_art for r in inscope],
+        "paragraph_recall_at_5": [r.recall_para for r in inscope],
+        "paragraph_mrr": [r.rr_para for r in inscope],
+        "cites_gold": [r.cites_gold for r in answered],
+        "cites_gold_paraphrase": [r.cites_gold for r in answered if r.type == "paraphrase"],
+        "cites_gold_paragraph": [r.cites_gold_paragraph for r in answered],
+        "all_gold_cited": [r.all_gold_cited for r in answered],
+        "key_facts": [r.key_facts for r in inscope],
+        "key_facts_text": [r.key_facts_text for r in inscope],
+        "judge_support": [r.supported_claims / r.claims if r.claims else None for r in answered],
+        "false_abstention_rate": [float(r.abstained) for r in inscope],
+        "abstention_near_miss": declined({ItemType.NEAR_MISS.value}),
+        "abstention_out_of_scope": declined({ItemType.OUT_OF_SCOPE.value}),
+        "abstention_injection": declined({ItemType.INJECTION.value}),
+        "abstention_all": [float(r.abstained) for r in results if r.should_abstain],
     }
 
 
+def aggregate(results: list[ItemResult]) -> dict:
+    out: dict = {"items": len(results)}
+    out["in_scope"] = sum(not r.should_abstain for r in results)
+    out["declined_items"] = sum(r.should_abstain for r in results)
+    for key, values in item_values(results).items():
+        out[key] = _mean(values)
+    cites = sum(r.citations for r in results)
+    out["padded_citations"] = sum(r.padded for r in results) / cites if cites else None
+    out["false_abstentions"] = sum(r.abstained for r in results if not r.should_abstain)
+    out["invented_citations"] = sum(len(r.invented) for r in results)
+    lat = [r.latency for r in results]
+    out["latency_p50"] = percentile(lat, 0.5)
+    out["latency_p95"] = percentile(lat, 0.95)
+    return out
+
+
+def group_by(results: list[ItemResult], key) -> dict[str, dict]:
+    groups: dict[str, list[ItemResult]] = {}
+    for r in results:
+        for g in key(r):
+            groups.setdefault(g, []).append(r)
+    return {g: aggregate(rs) for g, rs in sorted(groups.items())}
+
+
 def by_type(results: list[ItemResult]) -> dict[str, dict]:
-    types = sorted({r.type for r in results})
-    return {t: aggregate([r for r in results if r.type == t]) for t in types}
+    return group_by(results, lambda r: [r.type])
+
+
+def by_chapter(results: list[ItemResult]) -> dict[str, dict]:
+    return group_by([r for r in results if not r.should_abstain], lambda r: r.chapters)

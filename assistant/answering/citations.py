@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.labels import BRACKETED, labels_in
+from assistant.labels import BRACKETED, labels_in, looks_like_label
 from assistant.models import Citation, Passage
 
 
@@ -22,7 +22,7 @@ def citation_for(p: Passage) -> Citation:
         source=p.source,
         article=p.article,
         paragraph=p.paragraph,
-        quote=p.sentence() if p.chapeau else p.text,
+        quote=p.sentence(),
     )
 
 
@@ -46,14 +46,10 @@ def check(text: str, passages: list[Passage]) -> CheckedText:
 
     # Only bracketed groups that look like labels are treated as citations.
     cleaned = BRACKETED.sub(
-        lambda m: keep(m) if _looks_like_label(m.group(1)) else m.group(0), text
+        lambda m: keep(m) if looks_like_label(m.group(1)) else m.group(0), text
     )
     cleaned = re.sub(r"\s+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
     return CheckedText(cleaned, [citation_for(by_label[lab]) for lab in used], invented)
-
-
-def _looks_like_label(s: str) -> bool:
-    return bool(re.match(r"\s*(Art\.|Article|Conv\.|Res\.|Interp\.|Briefing|UNIS|Note)", s))
 
 
 __all__ = ["CheckedText", "check", "citation_for", "labels_in"]

@@ -42,11 +42,12 @@ def chunk_metadata(chunk: Chunk, content_hash: str) -> dict:
     """Flat Chroma metadata (no None values; lists as JSON)."""
     meta = {
         "label": chunk.label,
-        "source": chunk.source,
+        "source": str(chunk.source),
         "document": chunk.document,
         "article_title": chunk.article_title,
         "chapter_title": chunk.chapter_title,
         "chapeau": chunk.chapeau,
+        "tail": chunk.tail,
         "origin": chunk.origin,
         "seq": chunk.seq,
         "cross_references": json.dumps(chunk.cross_references),
@@ -73,6 +74,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
         chapter_title=meta.get("chapter_title", ""),
         cross_references=json.loads(meta.get("cross_references") or "[]"),
         chapeau=meta.get("chapeau", ""),
+        tail=meta.get("tail", ""),
         origin=meta.get("origin", ""),
         seq=meta.get("seq", 0),
     )

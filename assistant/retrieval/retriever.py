@@ -197,6 +197,7 @@ class HybridRetriever:
             score=round(score, 6),
             cross_references=list(c.cross_references),
             chapeau=c.chapeau,
+            tail=c.tail,
         )
 
     @staticmethod

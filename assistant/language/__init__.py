@@ -1,0 +1,1 @@
+"""Language helpers shared by the pipeline and its checks: quantities, modality, sentences."""
