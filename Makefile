@@ -3,9 +3,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup install index run test lint format eval eval-gate eval-full bench clean browser llm-local
+.PHONY: setup install model index run test lint format eval eval-gate eval-tuning bench clean \
+	browser llm-local calibrate
 
-setup: install index            ## venv + dependencies + documents + index
+setup: install model index      ## venv + dependencies + fine-tuned model + documents + index
 
 install: $(STAMP)
 $(STAMP): pyproject.toml
@@ -13,6 +14,9 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet torch==2.13.0   # CPU build first: keeps CUDA wheels out
 	$(VENV)/bin/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+model: $(STAMP)                  ## fine-tune the embedding model on our question index (~6 min)
+	$(VENV)/bin/assistant finetune --if-needed
 
 index: $(STAMP)                  ## fetch (or read the mirror) and ingest; incremental
 	$(VENV)/bin/assistant ingest
@@ -29,14 +33,17 @@ lint format:
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-eval: $(STAMP)                   ## question-set metrics (core subset)
-	$(PY) -m evals --core
+eval: $(STAMP)                   ## frozen blind test set + naive RAG -> evals/reports/test/
+	$(PY) -m evals --set test --baseline --report evals/reports/test
 
-eval-gate: $(STAMP)              ## CI gate: core subset against evals/thresholds.toml
-	$(PY) -m evals --core --gate
+eval-gate: $(STAMP)              ## CI gate: the frozen test set against evals/thresholds.toml
+	$(PY) -m evals --set test --gate
 
-eval-full: $(STAMP)              ## full gold set + naive RAG baseline -> evals/reports/
-	$(PY) -m evals --baseline --report evals/reports/full
+eval-tuning: $(STAMP)            ## the tuning set, failing items listed -> evals/reports/tuning/
+	$(PY) -m evals --set tuning --baseline --report evals/reports/tuning
+
+calibrate: $(STAMP)              ## refit the abstention model on the tuning set
+	$(PY) -m evals.calibrate --write
 
 bench: $(STAMP)                  ## latency / memory figures
 	$(PY) -m evals.bench

@@ -53,9 +53,7 @@ def chunk_convention(conv: Convention, origin: str) -> list[Chunk]:
     return _numbered(chunks)
 
 
-def _recital_chunks(
-    preamble: str, kind: str, doc: str, title: str, origin: str
-) -> list[Chunk]:
+def _recital_chunks(preamble: str, kind: str, doc: str, title: str, origin: str) -> list[Chunk]:
     """One chunk per recital of a preamble, so that each can be cited alone."""
     return [
         Chunk(

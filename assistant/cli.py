@@ -40,6 +40,32 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_finetune(args: argparse.Namespace) -> int:
+    from assistant.chunking import chunk_corpus
+    from assistant.documents.loader import load_corpus
+    from assistant.documents.sources import load_manifest
+    from assistant.index.finetune import finetune
+
+    settings = _settings(args)
+    corpus = load_corpus(settings, progress=False)
+    origin = next(s.id for s in load_manifest(settings.manifest_path) if s.kind == "convention")
+    texts = {
+        c.label: c.search_text()
+        for chunks in chunk_corpus(corpus, origin).values()
+        for c in chunks
+        if c.source.official
+    }
+    out = Path(args.out) if args.out else settings.finetuned_model_dir
+    path, seconds, pairs, trained = finetune(
+        settings, texts, out, epochs=args.epochs, if_needed=args.if_needed
+    )
+    if trained:
+        print(f"fine-tuned on {pairs} pairs in {seconds:.0f} s: {path}")
+    else:
+        print(f"up to date ({pairs} pairs): {path}")
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant import Assistant
 
@@ -133,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("ingest", cmd_ingest, "parse, chunk and index the documents (incremental)").add_argument(
         "-q", "--quiet", action="store_true", help="no progress bars"
     )
+    ft = add("finetune", cmd_finetune, "fine-tune the embedding model on our question index")
+    ft.add_argument("--epochs", type=int, default=1)
+    ft.add_argument("--out", help="model directory (default <models dir>/convention-minilm)")
+    ft.add_argument("--if-needed", action="store_true", help="skip when data are unchanged")
     ask = add("ask", cmd_ask, "answer a question with citations")
     ask.add_argument("question", nargs="+")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")

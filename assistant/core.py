@@ -8,16 +8,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
+from assistant.analysis import analyze
+from assistant.answering.abstention import AbstentionPolicy, Calibration
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.followup import Turn, resolve
 from assistant.answering.guard import InvalidQuestion, validate
 from assistant.answering.pipeline import AnswerPipeline
 from assistant.answering.support import support
+from assistant.documents.provision_notes import load_notes
 from assistant.index.catalog import Catalog
 from assistant.index.embeddings import make_embeddings
 from assistant.index.ingest import IngestReport, ingest, open_collection
 from assistant.index.lexical import LexicalIndex
-from assistant.index.store import make_client, make_vectorstore
+from assistant.index.questions import QuestionIndex, indexed_questions, questions_collection_name
+from assistant.index.store import make_client
 from assistant.models import Answer, Chunk, Passage
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.settings import Settings
@@ -90,18 +94,25 @@ class Assistant:
 
     def _load(self) -> None:
         s = self.settings
-        self.vectorstore = make_vectorstore(s, self.embeddings, self.client)
         self.catalog = Catalog.from_collection(self.client.get_collection(s.collection))
         self.lexical = LexicalIndex(self.catalog.chunks)
+        self.notes = load_notes(s.provisions_dir)
+        questions = [q for q in indexed_questions(self.notes) if q.label in self.catalog.by_label]
         self.retriever = HybridRetriever(
-            self.vectorstore,
+            self.client.get_collection(s.collection),
             self.embeddings,
             self.catalog,
             self.lexical,
+            QuestionIndex(
+                self.client.get_collection(questions_collection_name(s.collection)), questions
+            ),
+            LexicalIndex(questions, texts=[q.text for q in questions]),
             candidates=s.candidates,
             rrf_k=s.rrf_k,
+            weights=s.fusion,
         )
-        self.extractive = ExtractiveAnswerer(self.lexical.terms, max_sentences=s.answer_sentences)
+        self.policy = AbstentionPolicy(self.catalog, self.lexical, Calibration.load(s.model_family))
+        self.extractive = ExtractiveAnswerer(self.notes, self.lexical.terms)
         self.answerer = self.extractive
         condenser = None
         if s.llm:  # LLM answers, verified, with the extractive answerer as the fallback
@@ -112,7 +123,9 @@ class Assistant:
             self.answerer = LLMAnswerer(client, self.extractive, partial(support, self.lexical))
             condenser = LLMCondenser(client)
             log.info("answers by %s (fallback: extractive)", s.llm)
-        self.pipeline = AnswerPipeline(self.retriever, self.answerer, s, condenser=condenser)
+        self.pipeline = AnswerPipeline(
+            self.retriever, self.answerer, self.policy, s, condenser=condenser
+        )
 
     def ensure_ready(self) -> Assistant:
         if not self._ready:
@@ -160,9 +173,13 @@ class Assistant:
         if not 1 <= k <= 50:
             raise ValueError("k must be between 1 and 50")
         self.ensure_ready()
-        f = resolve(text, _clean_history(history, self.settings.max_question_chars))
+        turns = _clean_history(history, self.settings.max_question_chars)
+        f = resolve(text, turns)
         return self.retriever.search(
-            text, k=k, context=f.context, boost_labels=f.boost_labels
+            analyze(text, conversation=bool(turns)),
+            k=k,
+            context=f.context,
+            boost_labels=f.boost_labels,
         ).passages
 
     def article(self, number: int) -> ArticleView | None:

@@ -80,9 +80,7 @@ def cited_segments(text: str) -> list[tuple[str, list[str]]]:
     [('Yes. States must act', ['Art. 27(b)']), ('It may refuse', ['Art. 40(21)'])]
 
     Text after the last label group is not a cited claim and is not returned."""
-    return [
-        (m.group(1).strip(" \t\n.;,:"), labels_in(m.group(2))) for m in _CLAIM.finditer(text)
-    ]
+    return [(m.group(1).strip(" \t\n.;,:"), labels_in(m.group(2))) for m in _CLAIM.finditer(text)]
 
 
 def label_covers(general: str, specific: str) -> bool:

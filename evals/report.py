@@ -114,14 +114,11 @@ def write_report(
         "",
         f"## Per question type ({ours})",
         "",
-        "| type | n | art. recall@5 | para. recall@5 | cites gold | key facts | judge | "
-        "declined |",
+        "| type | n | art. recall@5 | para. recall@5 | cites gold | key facts | judge | declined |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for t, a in types.items():
-        declined = (
-            a["abstention_all"] if a["declined_items"] else a["false_abstention_rate"]
-        )
+        declined = a["abstention_all"] if a["declined_items"] else a["false_abstention_rate"]
         lines.append(
             f"| {t} | {a['items']} | {fmt(a['recall_at_5'])} | "
             f"{fmt(a['paragraph_recall_at_5'])} | {fmt(a['cites_gold'])} | "

@@ -11,7 +11,9 @@ ROUNDS = 2000
 SEED = 79243
 
 
-def bootstrap(values: list[float], *, rounds: int = ROUNDS, seed: int = SEED) -> tuple[float, float]:
+def bootstrap(
+    values: list[float], *, rounds: int = ROUNDS, seed: int = SEED
+) -> tuple[float, float]:
     """Percentile interval (2.5%, 97.5%) of the mean of ``values``."""
     if not values:
         return (float("nan"), float("nan"))

@@ -9,11 +9,14 @@ import Stemmer
 
 # Function words that carry no fact (deliberately small: the checks are lexical).
 STOPWORDS = frozenset(
-    """a an the and or but nor of to in on at by for with from as into onto upon about over under
-    than then that this these those such its it their they them he she his her our we you your
-    i me my is are was were be been being has have had do does did shall will would should may
-    might must can could which who whom whose what when where how why if so not no any all each
-    every other another also only very more most same own there here up out yes""".split()
+    """
+    a an the and or but nor of to in on at by for with from as into onto upon about over
+    under than then that this these those such its it their they them he she his her our we
+    you your i me my is are was were be been being has have had do does did shall will
+    would should may might must can could which who whom whose what when where how why if
+    so not no any all each every other another also only very more most same own there here
+    up out yes
+    """.split()  # noqa: SIM905
 )
 
 

@@ -45,9 +45,7 @@ def check(text: str, passages: list[Passage]) -> CheckedText:
         return f"[{'; '.join(good)}]" if good else ""
 
     # Only bracketed groups that look like labels are treated as citations.
-    cleaned = BRACKETED.sub(
-        lambda m: keep(m) if looks_like_label(m.group(1)) else m.group(0), text
-    )
+    cleaned = BRACKETED.sub(lambda m: keep(m) if looks_like_label(m.group(1)) else m.group(0), text)
     cleaned = re.sub(r"\s+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
     return CheckedText(cleaned, [citation_for(by_label[lab]) for lab in used], invented)
 

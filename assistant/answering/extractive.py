@@ -1,148 +1,200 @@
-"""The default answerer: offline, no model call. It picks the sentences of the retrieved
-passages that best answer the question and labels each with its provision."""
+"""The default answerer: offline, no model call. A direct answer first, then the evidence.
+
+1. **Choose** the provisions that answer: the best-ranked one; for a multi-part question the
+   best one for each part; for a question naming articles, the named provisions; a second
+   article only when it ranks nearly as high (several articles answer together). Nothing else
+   is cited.
+2. **Answer directly** in plain language: our summary of each chosen provision
+   (``corpus/provisions``), checked against the official text by the test suite, with its
+   label. A yes/no question gets "Yes." or "No." only when it matches one of our indexed
+   questions closely and that question's recorded answer applies.
+3. **Quote the evidence**: each chosen provision verbatim, with its lead-in and closing words;
+   a long provision is cut to the sentences that answer (the one stating an asked time limit or
+   ground is always kept).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from assistant.analysis import Intent
 from assistant.answering.base import Draft
+from assistant.documents.provision_notes import ProvisionNote
 from assistant.labels import paragraph_within
-from assistant.models import Passage
-from assistant.retrieval.query import expand, is_definition_question, wanted_sources
-from assistant.retrieval.retriever import Retrieval
+from assistant.language.sentences import split_sentences
+from assistant.models import Passage, SourceKind, provision_sentence
+from assistant.retrieval.retriever import Retrieval, states_asked_quantity
 
-_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=\(?[A-Z])|\n(?=[A-Z])")  # also one recital per line
-_SOURCE_ORDER = {"convention": 0, "notes": 0, "resolution": 0, "briefing": 1}
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a provision; roman items and short fragments stay with their sentence."""
-    parts = [" ".join(p.split()) for p in _SENTENCE_END.split(text) if p.strip()]
-    merged: list[str] = []
-    for p in parts:
-        if merged and (re.match(r"\((?:[ivx]+|[a-z])\)", p) or len(p) < 40):
-            merged[-1] += " " + p
-        else:
-            merged.append(p)
-    return merged
+_REFUSAL = re.compile(r"\b(?:refus\w*|declin\w*|grounds?\b|postpone\w*)", re.I)
 
 
-def _finish(sentence: str) -> str:
-    s = re.sub(r"(;\s*(and|or)|[;,:])\s*$", "", sentence.strip())
-    return s if s.endswith((".", "?", "!", "”")) else s + "."
+@dataclass(frozen=True)
+class AnswerStyle:
+    """Knobs of the selection (tuned on the tuning set only)."""
+
+    pool: int = 12  # candidates considered
+    second_ratio: float = 0.85  # another article is cited when its score is this close
+    max_provisions: int = 3
+    quote_chars: int = 520  # a provision longer than this is cut to its answering sentences
+    quote_sentences: int = 2
+    yes_no_similarity: float = 0.78  # how close an indexed question must be to reuse its yes/no
 
 
 class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(
-        self, terms: Callable[[str], list[str]], *, max_sentences: int = 3, units: int = 5
+        self,
+        notes: dict[str, ProvisionNote],
+        terms: Callable[[str], list[str]],
+        style: AnswerStyle | None = None,
     ):
-        self.terms = terms  # the lexical index's analyser (stemmed content terms)
-        self.max_sentences = max_sentences
-        self.units = units  # how many ranked articles/provisions to quote from
-        self.weights = (0.4, 0.35, 0.25)  # rank prior, lexical overlap, cosine similarity
-        self.keep_ratio = 0.5  # a further sentence must score at least this share of the best
+        self.notes = notes
+        self.terms = terms  # the lexical analyser (stemmed content terms)
+        self.style = style or AnswerStyle()
 
     def draft(self, question: str, retrieval: Retrieval) -> Draft:
-        pool = self.pool_for(retrieval)
-        chosen = self.select(question, retrieval, pool)
-        return Draft(text=self.compose(chosen, retrieval), passages=pool, abstained=not chosen)
+        chosen = self.choose(question, retrieval)
+        if not chosen:
+            return Draft(text="", passages=[], abstained=True)
+        return Draft(text=self.compose(question, chosen, retrieval), passages=chosen)
 
-    # --- steps ---------------------------------------------------------------------------------
+    # --- 1. choose -----------------------------------------------------------------------------
 
-    def pool_for(self, retrieval: Retrieval) -> list[Passage]:
-        """Candidates to quote from. A question naming articles is answered from those alone;
-        a definition question starts with the definition; otherwise the top ranked articles
-        (or other provisions), each with up to two more of its best-ranked provisions."""
+    def choose(self, question: str, retrieval: Retrieval) -> list[Passage]:
+        a = retrieval.analysis
+        st = self.style
+        if retrieval.named_labels and not retrieval.named:
+            return [p for p in retrieval.candidates if p.label in retrieval.named_labels]
         if retrieval.named:
-            return [
+            named = [
                 p
                 for p in retrieval.candidates
-                if p.source == "convention"
+                if p.source == SourceKind.CONVENTION
                 and any(
                     p.article == r.article and paragraph_within(p.paragraph, r.paragraph)
                     for r in retrieval.named
                 )
-            ][:12]
-        first = retrieval.definitions if is_definition_question(retrieval.query) else []
-        siblings: dict[object, list[Passage]] = {}
-        for p in retrieval.candidates:
-            siblings.setdefault(p.unit_key, []).append(p)
-        pool: list[Passage] = []
-        seen: set[str] = set()
-        for lead in first + retrieval.ranked[: self.units]:
-            for p in [lead] + siblings.get(lead.unit_key, [])[:2]:
-                if p.id not in seen:
-                    seen.add(p.id)
-                    pool.append(p)
-        return pool
-
-    def select(
-        self, question: str, retrieval: Retrieval, pool: list[Passage]
-    ) -> list[tuple[int, Passage, str]]:
-        q_terms = set(self.terms(question)) - {"articl", "art"}
-        x_terms = set(self.terms(expand(question))) - q_terms
-        scored = []
-        wanted = wanted_sources(question)
-        unit_rank: dict[tuple, int] = {}
-        for p in pool:
-            unit_rank.setdefault(p.unit_key, len(unit_rank))
-        for rank, p in enumerate(pool):
-            prior = 1.0 / (1.0 + 0.35 * unit_rank[p.unit_key])
-            for sent in split_sentences(p.text):
-                s_terms = set(self.terms(f"{p.title} {p.chapeau} {sent}"))
-                hit = len(q_terms & s_terms) + 0.5 * len(x_terms & s_terms)
-                lexical = hit / max(1.0, len(q_terms) + 0.5 * len(x_terms))
-                penalty = 0.15 * _SOURCE_ORDER.get(p.source, 2)
-                if p.source in wanted:
-                    penalty -= 0.15
-                w_prior, w_lex, w_sim = self.weights
-                score = w_prior * prior + w_lex * lexical + w_sim * p.similarity - penalty
-                scored.append((score, rank, p, sent))
-        scored.sort(key=lambda t: (-t[0], t[1]))
-        limit = 6 if retrieval.named else self.max_sentences
-        chosen: list[tuple[float, int, Passage, str]] = []
-        per_article: dict[object, int] = {}
-        for item in scored:
-            score, _, p, _ = item
-            if len(chosen) == limit or (
-                chosen and not retrieval.named and score < 0.6 * chosen[0][0]
-            ):
+            ]
+            out: list[Passage] = []
+            for r in retrieval.named:  # the best provisions of each named article
+                mine = [p for p in named if p.article == r.article and p not in out]
+                out += mine[: 1 if r.paragraph else 2]
+            return out[: max(st.max_provisions, len(retrieval.named))]
+        pool = list(retrieval.candidates[: st.pool])
+        if a.has(Intent.DEFINITION):
+            pool = retrieval.definitions + [
+                p for p in pool if p.id not in {d.id for d in retrieval.definitions}
+            ]
+        pool = [
+            p for p in pool if p.source != SourceKind.BRIEFING or SourceKind.BRIEFING in a.sources
+        ] or pool
+        if not pool:
+            return []
+        ranked = sorted(pool, key=lambda p: -self._fit(p, retrieval))
+        best = ranked[0]
+        chosen = [best]
+        for part in retrieval.parts:
+            top = next((p for p in part if p.source != SourceKind.BRIEFING), None)
+            if top and all(top.unit_key != c.unit_key for c in chosen):
+                chosen.append(top)
+        top_fit = self._fit(best, retrieval)
+        for p in ranked[1:]:
+            if len(chosen) >= st.max_provisions:
                 break
-            key = (p.source, p.article or p.label)
-            if any(c[2].id == p.id for c in chosen) or (
-                not retrieval.named and per_article.get(key, 0) >= 2
+            if all(p.unit_key != c.unit_key for c in chosen) and (
+                self._fit(p, retrieval) >= st.second_ratio * top_fit
             ):
-                continue
-            per_article[key] = per_article.get(key, 0) + 1
-            chosen.append(item)
-        # Official text first, then in document order within an article, else retrieval order.
-        chosen.sort(key=lambda t: (_SOURCE_ORDER.get(t[2].source, 2), t[1]))
-        return [(rank, p, sent) for _, rank, p, sent in chosen]
+                chosen.append(p)
+        return chosen[: st.max_provisions + len(retrieval.parts)]
 
-    @staticmethod
-    def compose(chosen: list[tuple[int, Passage, str]], retrieval: Retrieval) -> str:
-        named = {r.article for r in retrieval.named}
-        out: list[str] = []
-        introduced: set[int] = set()
-        last_chapeau = None
-        for _, p, sent in chosen:
-            body = sent
-            if p.chapeau and re.match(r"\([a-z]{1,3}\)", sent):
-                if p.chapeau == last_chapeau:
-                    body = sent  # the lead-in was just quoted
-                else:
-                    sep = " " if p.chapeau.endswith(":") else " … "
-                    body = f"{' '.join(p.chapeau.split())}{sep}{sent}"
-                last_chapeau = p.chapeau
-            else:
-                last_chapeau = None
-            if p.article in named and p.source == "convention" and p.article not in introduced:
-                body = f"Article {p.article} ({p.title}): {body}"
-                introduced.add(p.article)
-            elif p.source == "briefing":
-                body = f"According to the {p.document.split(' (')[0]} ({p.title}): {body}"
-            out.append(f"{_finish(body)} [{p.label}]")
-        return " ".join(out)
+    def _fit(self, p: Passage, retrieval: Retrieval) -> float:
+        """How well a provision answers: its fused score, lifted when it states what the
+        question asks for (a time limit of the asked kind, a ground for refusal)."""
+        a = retrieval.analysis
+        fit = p.score
+        if a.has(Intent.QUANTITY) and states_asked_quantity(p.sentence(), a.quantity_unit):
+            fit *= 1.15
+        if a.has(Intent.REFUSAL) and _REFUSAL.search(p.sentence()):
+            fit *= 1.15
+        return fit
+
+    # --- 2. answer directly, 3. quote ----------------------------------------------------------
+
+    def compose(self, question: str, chosen: list[Passage], retrieval: Retrieval) -> str:
+        direct = []
+        for i, p in enumerate(chosen):
+            summary = self.summary(p, question)
+            lead = self.yes_no(p, retrieval) if i == 0 else ""
+            direct.append(f"{lead}{summary} [{p.label}]")
+        evidence = [f"{_heading(p)}: “{self.quote(p, question)}” [{p.label}]" for p in chosen]
+        return " ".join(direct) + "\n\n" + "\n".join(evidence)
+
+    def summary(self, p: Passage, question: str) -> str:
+        note = self.notes.get(p.label)
+        if note is not None:
+            return note.summary.rstrip(".") + "."
+        best = self._best_sentences(p, question, 1)
+        prefix = (
+            f"According to the {p.document.split(' (')[0]}, "
+            if (p.source == SourceKind.BRIEFING)
+            else ""
+        )
+        return prefix + best[0].rstrip(" ;,:") + ("" if best[0].endswith(".") else ".")
+
+    def yes_no(self, p: Passage, retrieval: Retrieval) -> str:
+        """ "Yes. " / "No. " when the question is a yes/no one and closely matches one of our
+        indexed questions about this provision with a recorded answer of the same polarity."""
+        a = retrieval.analysis
+        if not (a.yes_no and p.yes_no and p.matched_question):
+            return ""
+        if p.question_similarity < self.style.yes_no_similarity:
+            return ""
+        from assistant.analysis import analyze
+
+        if analyze(p.matched_question).negated != a.negated:
+            return ""
+        return "Yes. " if p.yes_no == "yes" else "No. "
+
+    def quote(self, p: Passage, question: str) -> str:
+        if len(p.sentence()) <= self.style.quote_chars:
+            return p.sentence()
+        body = " ".join(self._best_sentences(p, question, self.style.quote_sentences))
+        return provision_sentence(p.chapeau, body, p.tail) if p.chapeau else body
+
+    def _best_sentences(self, p: Passage, question: str, n: int) -> list[str]:
+        """The ``n`` sentences of the provision's own text that answer best, in text order:
+        most question (and summary) words; a sentence stating an asked quantity or a refusal
+        ground always counts first."""
+        sentences = split_sentences(p.text, min_chars=40, legal=True) or [p.text]
+        if len(sentences) <= n:
+            return sentences
+        note = self.notes.get(p.label)
+        wanted = set(self.terms(question)) | set(self.terms(note.summary if note else ""))
+        a_quantity = re.search(
+            r"\b(?:how long|how many|when|days?|months?|years?)\b", question, re.I
+        )
+        scored = []
+        for i, s in enumerate(sentences):
+            score = len(wanted & set(self.terms(s))) / max(1, len(wanted))
+            if a_quantity and states_asked_quantity(s, None):
+                score += 1.0
+            if _REFUSAL.search(question) and _REFUSAL.search(s):
+                score += 0.5
+            scored.append((score, -i, s))
+        keep = sorted(scored, reverse=True)[:n]
+        return [s for _, _, s in sorted(keep, key=lambda t: -t[1])]
+
+
+def _heading(p: Passage) -> str:
+    if p.source == SourceKind.CONVENTION and p.article:
+        return f"Article {p.article} ({p.title})"
+    if p.source == SourceKind.CONVENTION:
+        return "Preamble of the Convention"
+    if p.source == SourceKind.NOTES:
+        return p.title or "Interpretative note"
+    if p.source == SourceKind.RESOLUTION:
+        return f"Resolution 79/243, {p.title[0].lower()}{p.title[1:]}" if p.title else p.document
+    return f"{p.document} ({p.title})"

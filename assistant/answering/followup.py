@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from assistant.analysis import analyze
 from assistant.labels import labels_in
-
-_THIS_DOC = re.compile(r"\b(this|the)\s+(convention|treaty|instrument|agreement|text)\b", re.I)
-_REFERS_BACK = re.compile(
-    r"^\s*(and|also|so|but|then|plus|or|what about|how about|what if|same for|why)\b"
-    r"|\b(it|its|that|this|those|these|they|them|their|such|the same|above|former|latter|"
-    r"there|he|she|him|her)\b",
-    re.I,
-)
 
 Turn = tuple[str, str]
 
@@ -36,8 +28,7 @@ class Followup:
 
 
 def refers_back(question: str) -> bool:
-    words = len(re.findall(r"\w+", question))
-    return bool(_REFERS_BACK.search(_THIS_DOC.sub(" ", question))) or words <= 3
+    return analyze(question, conversation=True).refers_back
 
 
 def resolve(question: str, history: list[Turn] | None) -> Followup:

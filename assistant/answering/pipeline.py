@@ -1,8 +1,11 @@
 """The answer pipeline as a LangChain runnable chain:
 
-    guard -> resolve follow-up -> retrieve -> relevance gate -> answerer -> citation check
+    analyse -> decline? (form) -> resolve follow-up -> retrieve -> decline? (calibrated score)
+    -> answerer -> citation check
 
-Any :class:`Answerer` plugs into the middle; guards, gate and citation checking are shared.
+Any :class:`Answerer` plugs into the middle; the question analysis
+(``assistant/analysis.py``), the abstention policy (``abstention.py``) and citation checking are
+shared. Input validation happens before (``guard.validate``).
 """
 
 from __future__ import annotations
@@ -13,14 +16,13 @@ from dataclasses import dataclass, field
 
 from langchain_core.runnables import RunnableLambda, RunnableSequence
 
-from assistant.answering import guard
+from assistant.analysis import QueryAnalysis, analyze
+from assistant.answering.abstention import AbstentionPolicy, Decision
 from assistant.answering.base import Answerer, Draft
 from assistant.answering.citations import check
 from assistant.answering.followup import Followup, Turn, resolve
-from assistant.answering.support import unknown_share, unknown_topic
 from assistant.models import Answer
 from assistant.prompts import message
-from assistant.retrieval.query import article_refs, wanted_sources
 from assistant.retrieval.retriever import HybridRetriever, Retrieval
 from assistant.settings import Settings
 
@@ -29,6 +31,7 @@ from assistant.settings import Settings
 class State:
     question: str
     history: list[Turn] = field(default_factory=list)
+    analysis: QueryAnalysis | None = None
     followup: Followup | None = None
     retrieval: Retrieval | None = None
     draft: Draft | None = None
@@ -53,16 +56,23 @@ class AnswerPipeline:
         self,
         retriever: HybridRetriever,
         answerer: Answerer,
+        policy: AbstentionPolicy,
         settings: Settings,
         condenser: Callable[[str, list[Turn]], Followup] | None = None,
     ):
         self.retriever = retriever
         self.condense = condenser or resolve  # follow-up step (LLM condenser or rule-based)
-        self.lexical = retriever.lexical
         self.answerer = answerer
+        self.policy = policy
         self.settings = settings
-        self.known_articles = set(retriever.catalog.article_numbers)
-        steps = [self._guard, self._resolve, self._retrieve, self._gate, self._draft, self._check]
+        steps = [
+            self._analyse,
+            self._resolve,
+            self._retrieve,
+            self._gate,
+            self._draft,
+            self._check,
+        ]
         self.chain: RunnableSequence = RunnableSequence(
             *[RunnableLambda(self._skip_when_done(s)) for s in steps]
         )
@@ -76,7 +86,7 @@ class AnswerPipeline:
         An answerer with a ``stream`` method (the LLM one) yields its raw tokens; otherwise the
         final text is yielded one cited sentence at a time."""
         s = State(question=question, history=list(history or []))
-        for step in (self._guard, self._resolve, self._retrieve, self._gate):
+        for step in (self._analyse, self._resolve, self._retrieve, self._gate):
             s = self._skip_when_done(step)(s)
         stream = getattr(self.answerer, "stream", None)
         if s.answer is None and stream is not None:
@@ -88,10 +98,17 @@ class AnswerPipeline:
             s = self._check(s)
         elif s.answer is None:
             s = self._check(self._draft(s))
-        if stream is None or s.draft is None:
-            for piece in re.split(r"(?<=\])\s+", s.answer.text):
-                yield piece + " "
+        if stream is None or s.draft is None:  # one cited sentence at a time, spacing kept
+            for piece in re.findall(r".*?\](?:\s+|$)|.+$", s.answer.text, flags=re.S):
+                yield piece
         yield s.answer
+
+    def until_gate(self, question: str, history: list[Turn] | None = None) -> State:
+        """The steps before the calibrated gate (its calibration reads their signals)."""
+        s = State(question=question, history=list(history or []))
+        for step in (self._analyse, self._resolve, self._retrieve):
+            s = self._skip_when_done(step)(s)
+        return s
 
     @staticmethod
     def _skip_when_done(step):
@@ -101,46 +118,20 @@ class AnswerPipeline:
         run.__name__ = step.__name__.lstrip("_")
         return run
 
+    def _decline(self, s: State, decision: Decision) -> State:
+        resolved = s.followup.resolved if s.followup else ""
+        s.answer = refusal(s.question, decision.notice, resolved)
+        return s
+
     # --- steps ---------------------------------------------------------------------------------
 
-    def _guard(self, s: State) -> State:
-        q = s.question
-        if guard.is_injection(q):
-            s.answer = refusal(q, message("injection_refusal"))
-            return s
-        if guard.is_status_question(q):
-            s.answer = refusal(q, message("status_question"))
-            return s
-        if guard.is_national_law_question(q) and not guard.mentions_this_convention(q):
-            s.answer = refusal(q, message("national_law"))
-            return s
-        refs = article_refs(q)
-        missing = guard.unknown_articles(refs, self.known_articles)
-        inst = guard.other_instrument(q)
-        bad_para = next(
-            (
-                r
-                for r in refs
-                if r.article in self.known_articles
-                and r.paragraph
-                and not self.retriever.catalog.has_provision(r.article, r.paragraph)
-            ),
-            None,
-        )
-        if missing and not (inst and not guard.mentions_this_convention(q)):
-            nums = ", ".join(str(n) for n in missing)
-            s.answer = refusal(q, message("unknown_article", numbers=nums))
-        elif bad_para and not inst:
-            s.answer = refusal(
-                q,
-                message(
-                    "unknown_paragraph", article=bad_para.article, paragraph=bad_para.paragraph
-                ),
-            )
-        elif inst and not guard.mentions_this_convention(q):
-            s.answer = refusal(q, message("abstain_other_instrument", instrument=inst.name))
-        elif inst:
-            s.notes.append(message("other_instrument_note", instrument=inst.name))
+    def _analyse(self, s: State) -> State:
+        s.analysis = analyze(s.question, conversation=bool(s.history))
+        decision = self.policy.before_retrieval(s.analysis)
+        if decision is not None:
+            return self._decline(s, decision)
+        if s.analysis.other_instrument:  # named beside this Convention: answer for this one
+            s.notes.append(message("other_instrument_note", instrument=s.analysis.other_instrument))
         return s
 
     def _resolve(self, s: State) -> State:
@@ -148,6 +139,7 @@ class AnswerPipeline:
         standalone = getattr(s.followup, "standalone", "")  # set by the LLM condenser
         if standalone:
             s.notes.append(message("llm_condensed_note", question=standalone))
+            s.analysis = analyze(standalone)
         elif s.followup.is_followup:
             s.notes.append(message("followup_note", context=s.followup.context))
         return s
@@ -156,7 +148,7 @@ class AnswerPipeline:
         f = s.followup
         standalone = getattr(f, "standalone", "")  # a rewritten follow-up needs no context
         s.retrieval = self.retriever.search(
-            standalone or f.question,
+            s.analysis,
             k=self.settings.top_k,
             context="" if standalone else f.context,
             boost_labels=f.boost_labels,
@@ -164,34 +156,15 @@ class AnswerPipeline:
         return s
 
     def _gate(self, s: State) -> State:
-        """Abstain when nothing in the corpus is close enough to the question."""
-        r = s.retrieval
-        if r.named or r.definitions or (s.followup and s.followup.is_followup):
-            return s
-        st = self.settings
-        unknown = unknown_share(self.lexical, s.question)
-        weak = r.top_dense < st.min_dense_score and unknown >= st.max_unknown_share
-        if "briefing" in wanted_sources(s.question):  # asked about the briefing by name
-            weak = False
-        if (
-            weak
-            or unknown_topic(self.lexical, s.question)
-            or r.top_dense < st.dense_floor
-            or not r.passages
-        ):
-            s.answer = refusal(
-                s.question,
-                message("abstain_out_of_scope"),
-                s.followup.resolved if s.followup else "",
-            )
-        return s
+        decision = self.policy.after_retrieval(
+            s.analysis, s.retrieval, followup=bool(s.followup and s.followup.is_followup)
+        )
+        return self._decline(s, decision) if decision is not None else s
 
     @staticmethod
     def _draft_question(s: State) -> str:
-        f = s.followup
-        if getattr(f, "standalone", ""):
-            return f.standalone
-        return f"{f.question} {f.context}" if f.is_followup else f.question
+        """The follow-up's own question leads; the earlier turn only steered retrieval."""
+        return getattr(s.followup, "standalone", "") or s.followup.question
 
     def _draft(self, s: State) -> State:
         s.draft = self.answerer.draft(self._draft_question(s), s.retrieval)

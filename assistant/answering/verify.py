@@ -21,15 +21,13 @@ from dataclasses import dataclass, field
 
 from assistant.answering.support import SUPPORT_THRESHOLD
 from assistant.labels import BRACKETED, label_covers
+from assistant.language.sentences import split_sentences
 from assistant.models import Passage
 
 Scorer = Callable[[str, list[Passage]], float]
 
 _LABEL_LIKE = re.compile(r"\s*(Art\b|Article|Conv\.|Res\.|Interp\.|Briefing|UNIS|Note)")
 _LABEL_SPLIT = re.compile(r";|,(?=\s*(?:Art|Article|Conv\.|Res\.|Interp\.|Briefing))")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\[(“\"'A-Z])")
-_LEADING_LABELS = re.compile(r"^((?:\[[^\[\]\n]{2,80}\]\s*)+)(.*)$", re.S)
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 
 
 @dataclass
@@ -79,23 +77,6 @@ def resolve_label(label: str, supplied: list[str]) -> list[str]:
     if children:
         return children
     return [s for s in supplied if label_covers(s, lab)][:1]
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a generated answer; labels written after a full stop stay with the sentence
-    before them ("... data. [Art. 27(b)] Next ...")."""
-    out: list[str] = []
-    for line in text.splitlines():
-        line = _BULLET.sub("", line).strip()
-        for piece in _SENTENCE_END.split(line) if line else []:
-            piece = piece.strip()
-            m = _LEADING_LABELS.match(piece)
-            if m and out and all(_LABEL_LIKE.match(g) for g in BRACKETED.findall(m.group(1))):
-                out[-1] += " " + m.group(1).strip()
-                piece = m.group(2).strip()
-            if piece:
-                out.append(piece)
-    return out
 
 
 def _tidy(text: str) -> str:

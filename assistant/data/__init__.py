@@ -1,1 +1,1 @@
-"""Package data: the plain-language glossary and lists used by the guards."""
+"""Package data: the question-analysis rules and the abstention model."""

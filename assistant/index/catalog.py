@@ -9,7 +9,7 @@ import chromadb
 
 from assistant.index.store import chunk_from_record
 from assistant.labels import paragraph_within
-from assistant.models import Chunk
+from assistant.models import Chunk, SourceKind
 
 _DEFINED = re.compile(r"“([^”]{2,80})”(?:\s+or\s+“([^”]{2,80})”)?")
 
@@ -48,6 +48,9 @@ class Catalog:
 
     def article(self, number: int) -> list[Chunk]:
         return self.by_article.get(number, [])
+
+    def by_source(self, source: SourceKind) -> list[Chunk]:
+        return [c for c in self.chunks if c.source == source]
 
     def provision(self, article: int, paragraph: str | None) -> list[Chunk]:
         """Chunks of an article, narrowed to a paragraph ("21", "21(b)", "b") when given."""

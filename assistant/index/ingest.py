@@ -17,8 +17,10 @@ from tqdm import tqdm
 
 from assistant.chunking import chunk_corpus
 from assistant.documents.loader import load_corpus
+from assistant.documents.provision_notes import load_notes
 from assistant.documents.sources import load_manifest
 from assistant.index.embeddings import make_embeddings
+from assistant.index.questions import indexed_questions, question_hash, questions_collection_name
 from assistant.index.store import chunk_metadata, make_client
 from assistant.models import Chunk
 from assistant.settings import Settings
@@ -51,22 +53,37 @@ def content_hash(chunk: Chunk) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def open_collection(settings: Settings, client: chromadb.ClientAPI) -> chromadb.Collection:
-    """The collection, recreated when it was built with another embedding model."""
+def open_collection(
+    settings: Settings, client: chromadb.ClientAPI, name: str | None = None
+) -> chromadb.Collection:
+    """A collection (the chunks', or ``name``), recreated when it was built with another
+    embedding model."""
+    name = name or settings.collection
     model_id = settings.embedding_model_id
     try:
-        existing = client.get_collection(settings.collection)
+        existing = client.get_collection(name)
         if (existing.metadata or {}).get("embedding_model") != model_id:
-            log.warning("index was built with another embedding model; rebuilding")
-            client.delete_collection(settings.collection)
+            log.warning("index %s was built with another embedding model; rebuilding", name)
+            client.delete_collection(name)
     except Exception:  # noqa: BLE001 - chroma raises different types for "not found"
         pass
     return client.get_or_create_collection(
-        settings.collection,
+        name,
         embedding_function=None,
         metadata={"embedding_model": model_id},
         configuration={"hnsw": {"space": "cosine"}},
     )
+
+
+@dataclass
+class Record:
+    """One row to keep in a collection: what to embed, what to store, its content hash."""
+
+    id: str
+    embed: str
+    document: str
+    metadata: dict
+    hash: str
 
 
 def ingest(
@@ -88,52 +105,89 @@ def ingest(
     collection = open_collection(settings, client)
 
     stale = collection.get(include=["metadatas"])
-    known_origins = set(by_origin)
     orphan_ids = [
         i
         for i, m in zip(stale["ids"], stale["metadatas"], strict=True)
-        if (m or {}).get("origin") not in known_origins
+        if (m or {}).get("origin") not in by_origin
     ]
     if orphan_ids:
         collection.delete(ids=orphan_ids)
         report.deleted += len(orphan_ids)
 
-    todo: list[tuple[Chunk, str, bool]] = []  # chunk, hash, is_new
+    todo: list[tuple[Record, bool]] = []
     for origin, chunks in by_origin.items():
-        existing = collection.get(where={"origin": origin}, include=["metadatas"])
-        old = {
-            i: (m or {}).get("hash")
-            for i, m in zip(existing["ids"], existing["metadatas"], strict=True)
-        }
-        ids = {c.id for c in chunks}
-        if len(ids) != len(chunks):
-            raise ValueError(f"duplicate chunk ids in source {origin}")
-        gone = [i for i in old if i not in ids]
-        if gone:
-            collection.delete(ids=gone)
-            report.deleted += len(gone)
+        records = []
         for c in chunks:
             h = content_hash(c)
-            if old.get(c.id) == h:
-                report.unchanged += 1
-            else:
-                todo.append((c, h, c.id not in old))
+            records.append(Record(c.id, c.search_text(), c.text, chunk_metadata(c, h), h))
+        todo += _changes(collection, records, {"origin": origin}, report)
+    _embed(collection, todo, settings, embeddings, progress, "Embedding chunks", report)
 
-    if todo:
-        embeddings = embeddings or make_embeddings(settings)
-        bar = tqdm(total=len(todo), desc="Embedding chunks", unit="chunk", disable=not progress)
-        for i in range(0, len(todo), BATCH):
-            batch = todo[i : i + BATCH]
-            vectors = embeddings.embed_documents([c.search_text() for c, _, _ in batch])
-            collection.upsert(
-                ids=[c.id for c, _, _ in batch],
-                embeddings=vectors,
-                documents=[c.text for c, _, _ in batch],
-                metadatas=[chunk_metadata(c, h) for c, h, _ in batch],
-            )
-            bar.update(len(batch))
-        bar.close()
-        report.added = sum(1 for _, _, new in todo if new)
-        report.updated = len(todo) - report.added
+    notes = load_notes(settings.provisions_dir)
+    labels = {c.label for chunks in by_origin.values() for c in chunks}
+    unknown = sorted(set(notes) - labels)
+    if unknown:
+        log.warning("provision notes for labels the index lacks: %s", ", ".join(unknown[:10]))
+    questions = [q for q in indexed_questions(notes) if q.label in labels]
+    qcollection = open_collection(settings, client, questions_collection_name(settings.collection))
+    records = [
+        Record(q.id, q.text, q.text, {"label": q.label, "yes_no": q.yes_no, "hash": h}, h)
+        for q in questions
+        for h in [question_hash(q)]
+    ]
+    todo = _changes(qcollection, records, None, report)
+    _embed(qcollection, todo, settings, embeddings, progress, "Embedding questions", report)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _changes(
+    collection: chromadb.Collection, records: list[Record], where: dict | None, report
+) -> list[tuple[Record, bool]]:
+    """Records whose content changed (with ``True`` when new); deletes rows no longer there."""
+    existing = (
+        collection.get(where=where, include=["metadatas"])
+        if where
+        else collection.get(include=["metadatas"])
+    )
+    old = {
+        i: (m or {}).get("hash")
+        for i, m in zip(existing["ids"], existing["metadatas"], strict=True)
+    }
+    ids = {r.id for r in records}
+    if len(ids) != len(records):
+        raise ValueError(f"duplicate ids in {collection.name} ({where})")
+    gone = [i for i in old if i not in ids]
+    if gone:
+        collection.delete(ids=gone)
+        report.deleted += len(gone)
+    todo = []
+    for r in records:
+        if old.get(r.id) == r.hash:
+            report.unchanged += 1
+        else:
+            todo.append((r, r.id not in old))
+    return todo
+
+
+def _embed(collection, todo, settings, embeddings, progress, desc, report) -> None:
+    """Embed and upsert the changed records, shortest first (batches of similar length pad
+    less)."""
+    if not todo:
+        return
+    embeddings = embeddings or make_embeddings(settings)
+    todo = sorted(todo, key=lambda t: len(t[0].embed))
+    bar = tqdm(total=len(todo), desc=desc, unit="row", disable=not progress)
+    for i in range(0, len(todo), BATCH):
+        batch = [r for r, _ in todo[i : i + BATCH]]
+        collection.upsert(
+            ids=[r.id for r in batch],
+            embeddings=embeddings.embed_documents([r.embed for r in batch]),
+            documents=[r.document for r in batch],
+            metadatas=[r.metadata for r in batch],
+        )
+        bar.update(len(batch))
+    bar.close()
+    added = sum(1 for _, new in todo if new)
+    report.added += added
+    report.updated += len(todo) - added

@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from typing import Generic, TypeVar
 
 import bm25s
 import numpy as np
 import Stemmer
 
-from assistant.models import Chunk
+from assistant.models import SourceKind
+
+Doc = TypeVar("Doc")
 
 _BRITISH = re.compile(r"\b(\w{4,})is(e|es|ed|ing|ation|ations)\b")
 
@@ -20,13 +23,18 @@ def normalise_spelling(text: str) -> str:
     return _BRITISH.sub(r"\1iz\2", text.lower()).replace("licence", "license")
 
 
-class LexicalIndex:
-    def __init__(self, chunks: list[Chunk]):
+class LexicalIndex(Generic[Doc]):
+    """BM25 over documents: chunks (their search text) or, given ``texts``, anything else
+    (the question index's questions)."""
+
+    def __init__(self, chunks: list[Doc], texts: list[str] | None = None):
         self.chunks = chunks
         self._stemmer = Stemmer.Stemmer("english")
         self._bm25 = bm25s.BM25()
+        if texts is None:
+            texts = [c.search_text() for c in chunks]
         tokens = bm25s.tokenize(
-            [normalise_spelling(c.search_text()) for c in chunks],
+            [normalise_spelling(t) for t in texts],
             stopwords="en",
             stemmer=self._stemmer,
             show_progress=False,
@@ -39,7 +47,7 @@ class LexicalIndex:
         self.official_vocabulary = {
             by_id[t]
             for c, doc in zip(chunks, tokens.ids, strict=True)
-            if c.source != "briefing"
+            if getattr(c, "source", SourceKind.CONVENTION).official
             for t in doc
         }
         df = Counter(t for doc in tokens.ids for t in set(doc))
@@ -62,7 +70,7 @@ class LexicalIndex:
         )
         return list(toks[0]) if toks else []
 
-    def search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
+    def search(self, query: str, k: int) -> list[tuple[Doc, float]]:
         terms = [t for t in self.terms(query) if t in self.vocabulary]
         if not terms or not self.chunks:
             return []

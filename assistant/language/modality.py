@@ -46,7 +46,8 @@ _PATTERNS: list[tuple[Modality, re.Pattern]] = [
             rf"\b(?:shall|must|may|can|will)\s*{_NOT}\b|\bcannot\b|\bshall\s+in\s+no\s+case\b"
             rf"|\b(?:is|are)\s+{_NOT}\s+(?:allowed|permitted|authori[sz]ed|entitled)\s+to\b"
             rf"|\b(?:prohibit(?:s|ed|ion)?|forbid(?:s|den)?|bars?|barred)\b"
-            rf"|\bnever\b|\bno\s+(?:State|country|State Party|one)\b[^.;]{{0,40}}\b(?:may|shall|can)\b"
+            rf"|\bnever\b"
+            rf"|\bno\s+(?:State|country|State Party|one)\b[^.;]{{0,40}}\b(?:may|shall|can)\b"
             rf"|\bnothing\s+in\s+this\s+(?:Convention|article)\s+shall\b",
             re.IGNORECASE,
         ),

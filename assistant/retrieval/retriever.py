@@ -1,176 +1,273 @@
-"""Hybrid retrieval: dense (Chroma) + lexical (BM25) fused by reciprocal rank fusion, with
-direct lookup of named articles, Article 2 definitions attached, results grouped per article."""
+"""Hybrid retrieval over provisions.
+
+Four rankings of provisions are fused by weighted reciprocal rank fusion:
+
+1. dense: the question's embedding against each provision (heading, lead-in, text, closing);
+2. lexical: BM25 over the same text;
+3. question index, dense: the question against our plain-language questions, each a pointer to
+   its provision (question-to-question similarity bridges paraphrase);
+4. question index, lexical: BM25 over those questions.
+
+Then articles the question names come first, an Article 2 definition first for a definition
+question, and what the question asks (a time limit, grounds for refusal) lifts the provisions
+that state such a thing. Results are grouped one passage per article (the best provision of
+it), with an interpretative note following its article.
+"""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from langchain_chroma import Chroma
+import chromadb
 from langchain_core.embeddings import Embeddings
 
+from assistant.analysis import ArticleRef, Intent, QueryAnalysis
 from assistant.index.catalog import Catalog
 from assistant.index.lexical import LexicalIndex
-from assistant.models import Chunk, Passage
-from assistant.retrieval.query import (
-    ArticleRef,
-    article_refs,
-    expand,
-    is_definition_question,
-    wanted_sources,
-)
-
-
-def _briefing_last(ranked: list[Passage], k: int) -> list[Passage]:
-    """Our briefing notes support; the official text answers: unless the question asks about
-    the briefing, a briefing passage takes no better than the last of the top ``k`` places."""
-    note = next((p for p in ranked if p.source == "briefing"), None)
-    if note is None or ranked.index(note) >= k - 1:
-        return ranked
-    rest = [p for p in ranked if p is not note]
-    return rest[: k - 1] + [note] + rest[k - 1 :]
-
-
-_RES_PARA = re.compile(r"resolution 79/243, paras?\. (\d{1,2})")
-_PREAMBLE_ASKED = re.compile(r"preamble|recital", re.IGNORECASE)
+from assistant.index.questions import IndexedQuestion, QuestionIndex
+from assistant.language.quantities import quantities
+from assistant.models import Chunk, Passage, SourceKind
+from assistant.retrieval.weights import FusionWeights
 
 
 @dataclass
 class Retrieval:
-    """What the retriever found, with the signals the answerer needs to decide to abstain."""
+    """What the retriever found, with the signals the abstention policy reads."""
 
     query: str
+    analysis: QueryAnalysis
     passages: list[Passage]  # best passage per article/provision, ranked (top k)
-    candidates: list[Passage]  # paragraph-level fused ranking (several per article)
+    candidates: list[Passage]  # provision-level fused ranking (several per article)
     ranked: list[Passage] = field(default_factory=list)  # like passages, not cut to k
     named: list[ArticleRef] = field(default_factory=list)
+    named_labels: list[str] = field(default_factory=list)  # notes, resolution paragraphs named
     definitions: list[Passage] = field(default_factory=list)
-    top_dense: float = 0.0  # best cosine similarity of the question to any chunk
+    top_dense: float = 0.0  # best cosine of the question to any provision
+    top_question: float = 0.0  # best cosine of the question to an indexed question
+    parts: list[list[Passage]] = field(default_factory=list)  # best per part of a multi-part one
+
+
+_REFUSAL_TEXT = re.compile(r"\b(?:refus\w*|declin\w*|grounds?\b|postpone\w*|not be obliged)", re.I)
+_UNIT_KINDS = {
+    "day": {("duration", "day")},
+    "month": {("duration", "month")},
+    "year": {("duration", "year")},
+    "date": {
+        ("date", ""),
+        ("year", ""),
+        ("ordinal", ""),
+        ("duration", "day"),
+        ("duration", "year"),
+    },
+    "count": {("number", ""), ("fraction", ""), ("ordinal", "")},
+}
+
+
+def states_asked_quantity(text: str, unit: str | None) -> bool:
+    """Does a provision state the kind of quantity the question asks for?"""
+    found = {(q.kind, q.unit) for q in quantities(text)}
+    if unit is None:
+        return any(k in ("duration", "date", "ordinal", "number", "fraction") for k, _ in found)
+    return bool(found & _UNIT_KINDS.get(unit, set()))
 
 
 class HybridRetriever:
     def __init__(
         self,
-        vectorstore: Chroma,
+        collection: chromadb.Collection,
         embeddings: Embeddings,
         catalog: Catalog,
         lexical: LexicalIndex,
+        questions: QuestionIndex,
+        question_lexical: LexicalIndex,
         *,
         candidates: int = 40,
         rrf_k: int = 60,
+        weights: FusionWeights | None = None,
     ):
-        self.vectorstore = vectorstore
+        self.collection = collection
         self.embeddings = embeddings
         self.catalog = catalog
         self.lexical = lexical
+        self.questions = questions
+        self.question_lexical = question_lexical
         self.n = candidates
         self.rrf_k = rrf_k
-        self._notes = [self._passage(c, 0.0, {}) for c in catalog.chunks if c.source == "notes"]
+        self.weights = weights or FusionWeights()
+        self._notes = [self._passage(c) for c in catalog.chunks if c.source == SourceKind.NOTES]
+        self._asks = {}  # chunk id -> (states a quantity kind, states a refusal) caches
 
-    def dense(self, query: str, k: int) -> list[tuple[Chunk, float]]:
-        vector = self.embeddings.embed_query(query)
-        hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+    # --- the rankings --------------------------------------------------------------------------
+
+    def embed(self, text: str) -> list[float]:
+        return self.embeddings.embed_query(text)
+
+    def dense(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
+        got = self.collection.query(
+            query_embeddings=[vector], n_results=min(k, len(self.catalog)), include=["distances"]
+        )
         out = []
-        for doc, distance in hits:
-            chunk = self.catalog.by_id.get(doc.id or "")
+        for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True):
+            chunk = self.catalog.by_id.get(cid)
             if chunk is not None:
-                out.append((chunk, 1.0 - float(distance)))
+                out.append((chunk, 1.0 - float(dist)))
         return out
 
-    def search(
-        self, question: str, k: int = 5, *, context: str = "", boost_labels: list[str] | None = None
-    ) -> Retrieval:
-        """Rank passages for ``question``; ``context`` (an earlier turn) and ``boost_labels``
-        (provisions cited earlier) steer follow-ups without drowning the new question."""
-        wanted = wanted_sources(question)
-        named = [r for r in article_refs(question) if r.article in self.catalog.by_article]
-        expanded = expand(question)
-        combined = f"{expanded} {expand(context)}" if context else expanded
-        dense_hits = self.dense(combined, self.n)
-        lists = [
-            [c for c, _ in dense_hits],
-            [c for c, _ in self.lexical.search(combined, self.n)],
-        ]
-        if context:
-            lists.append([c for c, _ in self.lexical.search(expanded, self.n)])
-            lists.append([c for c, _ in self.dense(expanded, self.n)])
-        if boost_labels:
-            lists.append([c for lab in boost_labels for c in self.catalog.by_label.get(lab, [])])
-        lists.append(self._bridged(lists))
-        fused = self._fuse(lists, demote=not _PREAMBLE_ASKED.search(question))
-        dense_score = {c.id: s for c, s in dense_hits}
+    def _question_hits(
+        self, vector: list[float], text: str
+    ) -> tuple[list[Chunk], list[Chunk], dict[str, tuple[float, IndexedQuestion]]]:
+        """Provisions by their best dense and best lexical question match."""
+        best: dict[str, tuple[float, IndexedQuestion]] = {}
+        dense_order: list[Chunk] = []
+        for q, sim in self.questions.dense(vector, 3 * self.n):
+            chunk = self._chunk_for(q.label)
+            if chunk is None:
+                continue
+            if q.label not in best:
+                best[q.label] = (sim, q)
+                dense_order.append(chunk)
+        lexical_order: list[Chunk] = []
+        seen = set()
+        for doc, _ in self.question_lexical.search(text, 3 * self.n):
+            label = doc.label
+            chunk = self._chunk_for(label)
+            if chunk is not None and label not in seen:
+                seen.add(label)
+                lexical_order.append(chunk)
+        return dense_order, lexical_order, best
 
-        # Articles the question names come first, in the order named.
+    def _chunk_for(self, label: str) -> Chunk | None:
+        chunks = self.catalog.by_label.get(label)
+        return chunks[0] if chunks else None
+
+    def _rankings(self, text: str, weight: float) -> tuple[list, dict, dict]:
+        vector = self.embed(text)
+        dense_hits = self.dense(vector, self.n)
+        q_dense, q_lexical, q_best = self._question_hits(vector, text)
+        w = self.weights
+        lists = [
+            ([c for c, _ in dense_hits], w.dense * weight),
+            ([c for c, _ in self.lexical.search(text, self.n)], w.lexical * weight),
+            (q_dense[: self.n], w.questions_dense * weight),
+            (q_lexical[: self.n], w.questions_lexical * weight),
+        ]
+        return lists, {c.id: s for c, s in dense_hits}, q_best
+
+    # --- search --------------------------------------------------------------------------------
+
+    def search(
+        self,
+        analysis: QueryAnalysis,
+        k: int = 5,
+        *,
+        context: str = "",
+        boost_labels: list[str] | None = None,
+    ) -> Retrieval:
+        """Rank passages for the analysed question. For a follow-up, ``context`` (the earlier
+        question) and ``boost_labels`` (what the earlier answer cited) only disambiguate: the
+        follow-up's own rankings weigh most."""
+        question = analysis.question
+        lists, dense_score, q_best = self._rankings(question, 1.0)
+        if context:
+            more, more_dense, _ = self._rankings(f"{question} {context}", self.weights.context)
+            lists += more
+            for cid, s in more_dense.items():
+                dense_score.setdefault(cid, s)
+        if boost_labels:
+            boosted = [c for lab in boost_labels for c in self.catalog.by_label.get(lab, [])]
+            lists.append((boosted, self.weights.earlier_citations))
+        fused = self._fuse(lists, analysis)
+
+        named = [r for r in analysis.named if r.article in self.catalog.by_article]
+        named_labels = [f"Interp. note {n}" for n in analysis.named_notes] + [
+            f"Res. para. {n}" for n in analysis.named_resolution_paragraphs
+        ]
+        named_labels = [lab for lab in named_labels if lab in self.catalog.by_label]
+        rank = {c.id: i for i, (c, _) in enumerate(fused)}
         front: list[tuple[Chunk, float]] = []
-        for ref in named:
-            for c in self.catalog.provision(ref.article, ref.paragraph):
-                front.append((c, 1.0))
-        if _PREAMBLE_ASKED.search(question):  # "what does the preamble say about ...": look there
-            which = "resolution:preamble" if "resolution" in wanted else "convention:preamble"
+        for ref in named:  # the named provisions, most relevant first
+            chunks = self.catalog.provision(ref.article, ref.paragraph)
+            front += [(c, 1.0) for c in sorted(chunks, key=lambda c: rank.get(c.id, 10**6))]
+        for lab in named_labels:
+            front += [(c, 1.0) for c in self.catalog.by_label[lab]]
+        if analysis.preamble:  # "what does the preamble say about ...": look there
+            which = (
+                "resolution:preamble"
+                if SourceKind.RESOLUTION in analysis.sources
+                else ("convention:preamble")
+            )
             front += [(c, s) for c, s in fused if c.id.startswith(which)][:2]
         definitions = self._definitions(question)
-        if definitions and is_definition_question(question) and not named:
+        if definitions and analysis.has(Intent.DEFINITION) and not named:
             front = [(c, 1.0) for c in definitions] + front
         seen = {c.id for c, _ in front}
         ranked = front + [(c, s) for c, s in fused if c.id not in seen]
 
-        candidates = [self._passage(c, s, dense_score) for c, s in ranked[: max(self.n, 3 * k)]]
-        ranked_units = self._with_notes(self._per_article(candidates), candidates)
-        if "briefing" not in wanted:
-            ranked_units = _briefing_last(ranked_units, k)
-        passages = ranked_units[:k]
-        plain_dense = self.dense(question, 1) if context else dense_hits[:1]
+        candidates = []
+        for c, s in ranked[: max(self.n, 3 * k)]:
+            sim, q = q_best.get(c.label, (0.0, None))
+            candidates.append(
+                self._passage(
+                    c,
+                    score=s,
+                    similarity=dense_score.get(c.id, 0.0),
+                    question_similarity=sim,
+                    matched_question=q,
+                )
+            )
+        units = self._with_notes(self._per_article(candidates), candidates)
+        if SourceKind.BRIEFING not in analysis.sources:
+            units = _briefing_last(units, k)
         return Retrieval(
-            query=combined,
-            passages=passages,
-            ranked=ranked_units,
+            query=question,
+            analysis=analysis,
+            passages=units[:k],
+            ranked=units,
             candidates=candidates,
             named=named,
-            definitions=[self._passage(c, 1.0, dense_score) for c in definitions],
-            top_dense=plain_dense[0][1] if plain_dense else 0.0,
+            named_labels=named_labels,
+            definitions=[self._passage(c, score=1.0) for c in definitions],
+            top_dense=max((s for cid, s in dense_score.items()), default=0.0),
+            top_question=max((s for s, _ in q_best.values()), default=0.0),
+            parts=[self._part(part, analysis) for part in analysis.parts],
         )
 
-    def _bridged(self, lists: list[list[Chunk]], top: int = 6) -> list[Chunk]:
-        """Articles that the best-ranked briefing notes cite, as their best-ranked chunks: our
-        notes speak plain language and point to the provisions, bridging paraphrased questions."""
-        rank_of: dict[str, int] = {}
-        for ranking in lists:
-            for r, c in enumerate(ranking):
-                rank_of[c.id] = min(rank_of.get(c.id, r), r)
-        notes = sorted(
-            (
-                c
-                for c in self.catalog.chunks
-                if c.source == "briefing" and c.id in rank_of and rank_of[c.id] < top
-            ),
-            key=lambda c: rank_of[c.id],
-        )
-        out: list[Chunk] = []
-        for note in notes:
-            targets = [self.catalog.article(a) for a in note.cross_references]
-            targets += [
-                self.catalog.by_label.get(f"Res. para. {n}", [])
-                for n in _RES_PARA.findall(note.text)
-            ]
-            for chunks in targets:
-                if chunks:
-                    best = min(chunks, key=lambda c: rank_of.get(c.id, 10_000))
-                    if best not in out:
-                        out.append(best)
+    def _part(self, text: str, analysis: QueryAnalysis, n: int = 3) -> list[Passage]:
+        """The best provisions for one part of a multi-part question."""
+        lists, dense_score, q_best = self._rankings(text, 1.0)
+        out = []
+        for c, s in self._fuse(lists, analysis)[:n]:
+            sim, q = q_best.get(c.label, (0.0, None))
+            out.append(self._passage(c, s, dense_score.get(c.id, 0.0), sim, q))
         return out
 
-    def _fuse(self, lists: list[list[Chunk]], *, demote: bool = True) -> list[tuple[Chunk, float]]:
+    def _fuse(self, lists, analysis: QueryAnalysis) -> list[tuple[Chunk, float]]:
         scores: dict[str, float] = defaultdict(float)
-        for ranking in lists:
+        for ranking, weight in lists:
             for rank, c in enumerate(ranking):
-                scores[c.id] += 1.0 / (self.rrf_k + rank + 1)
-        if demote:  # preambles are long and generic: they match everything a little
-            for cid in scores:
-                if cid.startswith(("convention:preamble", "resolution:preamble")):
-                    scores[cid] *= 0.7
+                scores[c.id] += weight / (self.rrf_k + rank + 1)
+        w = self.weights
+        lift = 1.0 + w.asked_kind
+        for cid in scores:
+            chunk = self.catalog.by_id[cid]
+            if cid.startswith(("convention:preamble", "resolution:preamble")) and not (
+                analysis.preamble
+            ):
+                scores[cid] *= w.preamble
+            if analysis.has(Intent.QUANTITY) and self._states_quantity(chunk, analysis):
+                scores[cid] *= lift
+            if analysis.has(Intent.REFUSAL) and _REFUSAL_TEXT.search(chunk.sentence()):
+                scores[cid] *= lift
         order = sorted(scores, key=scores.get, reverse=True)
         return [(self.catalog.by_id[i], scores[i]) for i in order]
+
+    def _states_quantity(self, chunk: Chunk, analysis: QueryAnalysis) -> bool:
+        key = (chunk.id, analysis.quantity_unit)
+        if key not in self._asks:
+            self._asks[key] = states_asked_quantity(chunk.sentence(), analysis.quantity_unit)
+        return self._asks[key]
 
     def _definitions(self, question: str) -> list[Chunk]:
         low = question.lower()
@@ -182,7 +279,13 @@ class HybridRetriever:
         return hits
 
     @staticmethod
-    def _passage(c: Chunk, score: float, dense_score: dict[str, float]) -> Passage:
+    def _passage(
+        c: Chunk,
+        score: float = 0.0,
+        similarity: float = 0.0,
+        question_similarity: float = 0.0,
+        matched_question: IndexedQuestion | None = None,
+    ) -> Passage:
         return Passage(
             id=c.id,
             text=c.text,
@@ -198,19 +301,23 @@ class HybridRetriever:
             cross_references=list(c.cross_references),
             chapeau=c.chapeau,
             tail=c.tail,
+            similarity=similarity,
+            question_similarity=question_similarity,
+            matched_question=matched_question.text if matched_question else "",
+            yes_no=matched_question.yes_no if matched_question else "",
         )
 
     @staticmethod
     def _per_article(candidates: list[Passage]) -> list[Passage]:
         """Keep the best passage of each article (other sources: of each provision label), and
-        one briefing note at most: briefing material supports, the official text answers."""
+        one briefing passage at most: briefing material supports, the official text answers."""
         seen, out, briefing = set(), [], False
         for p in candidates:
             key = p.unit_key
-            if key in seen or (p.source == "briefing" and briefing):
+            if key in seen or (p.source == SourceKind.BRIEFING and briefing):
                 continue
             seen.add(key)
-            briefing = briefing or p.source == "briefing"
+            briefing = briefing or p.source == SourceKind.BRIEFING
             out.append(p)
         return out
 
@@ -220,15 +327,25 @@ class HybridRetriever:
         """An interpretative note on one of the leading articles follows that article: the notes
         are the authoritative gloss of their article. Notes that matched the question come
         first; the top article always brings its note."""
-        matched = [p for p in candidates if p.source == "notes"]
+        matched = [p for p in candidates if p.source == SourceKind.NOTES]
         out: list[Passage] = []
         for i, p in enumerate(ranked):
             if any(p.id == q.id for q in out):
                 continue
             out.append(p)
-            if i < lead and p.source == "convention":
+            if i < lead and p.source == SourceKind.CONVENTION:
                 pool = matched + (self._notes if i == 0 else [])
                 note = next((n for n in pool if p.article in n.cross_references), None)
                 if note is not None and all(note.id != q.id for q in out):
-                    out.append(note)
+                    out.append(replace(note))
         return out
+
+
+def _briefing_last(ranked: list[Passage], k: int) -> list[Passage]:
+    """Our briefing notes support; the official text answers: unless the question asks about
+    the briefing, a briefing passage takes no better than the last of the top ``k`` places."""
+    note = next((p for p in ranked if p.source == SourceKind.BRIEFING), None)
+    if note is None or ranked.index(note) >= k - 1:
+        return ranked
+    rest = [p for p in ranked if p is not note]
+    return rest[: k - 1] + [note] + rest[k - 1 :]

@@ -20,6 +20,7 @@ from assistant.answering.llm import (
     chat_model_kwargs,
     load_prompt,
 )
+from assistant.analysis import analyze
 from assistant.answering.pipeline import AnswerPipeline
 from assistant.answering.support import SUPPORT_THRESHOLD, support
 from assistant.answering.verify import normalise_label, resolve_label, split_sentences, verify
@@ -169,7 +170,7 @@ def test_outage_connection_refused(llm_bot, bot, mirror_dir, index_dir):
     answerer = LLMAnswerer(
         LLMClient(settings), llm_bot.extractive, partial(support, llm_bot.lexical)
     )
-    ans = AnswerPipeline(llm_bot.retriever, answerer, settings).run(Q)
+    ans = AnswerPipeline(llm_bot.retriever, answerer, llm_bot.policy, settings).run(Q)
     assert ans.text == bot.ask(Q).text
     assert "LLM unavailable (cannot connect to the endpoint)" in ans.notice
 
@@ -257,7 +258,7 @@ def test_extractive_streaming_yields_sentences_then_the_answer(bot):
     items = list(bot.ask_stream(Q))
     final = items[-1]
     assert isinstance(final, Answer) and final == bot.ask(Q)
-    assert "".join(items[:-1]).strip() == final.text and len(items) > 2
+    assert "".join(items[:-1]) == final.text and len(items) >= 2
 
 
 # --- the verifier on its own --------------------------------------------------------------------
@@ -294,6 +295,6 @@ def test_prompts_load():
 
 def test_draft_type_streamed_last(llm_bot, fake):
     fake.script(quoting)
-    retrieval = llm_bot.retriever.search(Q, k=5)
+    retrieval = llm_bot.retriever.search(analyze(Q), k=5)
     items = list(llm_bot.answerer.stream(Q, retrieval))
     assert isinstance(items[-1], Draft) and not items[-1].abstained

@@ -14,27 +14,57 @@ def _assert_grounded(bot, answer):
     labels = labels_in(answer.text)
     assert labels, answer.text
     assert set(labels) == {c.label for c in answer.citations}
+    last = max(bot.catalog.article_numbers)
     for c in answer.citations:
         assert c.label in bot.catalog.by_label
         if c.article is not None and c.source == "convention":
-            assert 1 <= c.article <= 68
+            assert 1 <= c.article <= last
         assert c.quote and any(ch.text in c.quote for ch in bot.catalog.by_label[c.label])
     # Every sentence carries a label.
     for sentence in re.split(r"(?<=\])\s+", answer.text):
         assert sentence.rstrip().endswith("]"), sentence
 
 
-def test_answer_cites_the_provision(bot):
+def _direct_and_evidence(answer) -> tuple[str, str]:
+    direct, _, evidence = answer.text.partition("\n\n")
+    return direct, evidence
+
+
+def test_answer_opens_with_a_direct_reply_then_quotes_the_provision(bot):
     a = bot.ask("Can police make a provider hand over subscriber data?")
     assert not a.abstained
-    assert "[Art. 27(b)]" in a.text and "subscriber information" in a.text
+    direct, evidence = _direct_and_evidence(a)
+    assert direct.endswith("[Art. 27(b)]") and "subscriber information" in direct
+    note = bot.notes["Art. 27(b)"].summary
+    assert note.rstrip(".") in direct  # our plain-language summary, not the official words
+    assert "Article 27 (Production order): “" in evidence
+    assert "submit subscriber information" in evidence  # the official text, quoted
+    assert [c.label for c in a.citations] == ["Art. 27(b)"]  # nothing padded
     _assert_grounded(bot, a)
 
 
 def test_numeric_fact_from_the_text(bot):
     a = bot.ask("When does the Convention enter into force?")
-    assert "ninetieth day" in a.text and "Art. 65(1)" in [c.label for c in a.citations]
+    direct, evidence = _direct_and_evidence(a)
+    assert "90th day" in direct or "ninetieth day" in direct
+    assert "ninetieth day" in evidence and "Art. 65(1)" in [c.label for c in a.citations]
     _assert_grounded(bot, a)
+
+
+def test_closing_words_of_a_list_stay_with_its_items(bot):
+    """Art. 29(1)(a) says nothing about traffic data except through the paragraph's closing
+    words: the quote must carry them."""
+    a = bot.ask("Can authorities collect traffic data in real time themselves?")
+    quote = next(c.quote for c in a.citations if c.label.startswith("Art. 29(1)"))
+    assert quote.rstrip(".").endswith("information and communications technology system")
+    assert "traffic data, in real time" in quote
+
+
+def test_followup_topic_leads(bot):
+    first = "Can police collect traffic data in real time?"
+    a1 = bot.ask(first)
+    follow = bot.ask("And what about content data?", history=[(first, a1.text)])
+    assert 30 in {c.article for c in follow.citations}, follow.text
 
 
 @pytest.mark.parametrize(
@@ -66,7 +96,7 @@ def test_injection_is_refused(bot):
 def test_unknown_article_gets_a_clear_message(bot, question):
     a = bot.ask(question)
     assert a.abstained and not a.citations
-    assert "68 articles" in a.text
+    assert f"{max(bot.catalog.article_numbers)} articles" in a.text
 
 
 def test_status_questions_are_not_guessed(bot):
@@ -88,5 +118,26 @@ def test_followup_is_resolved_against_the_previous_turn(bot):
 
 def test_named_article_answer_stays_in_that_article(bot):
     a = bot.ask("What does Article 14 say?")
-    assert a.text.startswith("Article 14 (")
+    assert "Article 14 (" in a.text
     assert {c.article for c in a.citations} == {14}
+
+
+@pytest.mark.parametrize(
+    ("question", "needle"),
+    [
+        ("What does the GDPR require of data controllers?", "GDPR"),
+        ("Under NIS2, when must an incident be reported?", "NIS2"),
+        ("What does the Digital Services Act say about content removal?", "Digital Services Act"),
+    ],
+)
+def test_other_instruments_are_declined_by_their_own_name(bot, question, needle):
+    a = bot.ask(question)
+    assert a.abstained and not a.citations and needle in a.text
+    assert "Budapest" not in a.text and "e-Evidence" not in a.text
+
+
+def test_unknown_note_and_resolution_paragraph(bot):
+    a = bot.ask("Quote interpretative note 9 for me")
+    assert a.abstained and "interpretative note 9" in a.text
+    b = bot.ask("What does paragraph 15 of the resolution say?")
+    assert b.abstained and "no paragraph 15" in b.text

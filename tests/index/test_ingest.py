@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from assistant.index.ingest import ingest, open_collection
+from assistant.index.questions import questions_collection_name
 from assistant.index.store import make_client
 from assistant.settings import REPO_ROOT, Settings
 
@@ -24,11 +25,19 @@ def _collection(settings):
     return open_collection(settings, make_client(settings))
 
 
+def _questions(settings):
+    return open_collection(
+        settings, make_client(settings), questions_collection_name(settings.collection)
+    )
+
+
 def test_ingest_is_idempotent_and_incremental(own_corpus):
     first = ingest(own_corpus, progress=False)
     assert first.added > 400 and first.updated == first.deleted == 0
     coll = _collection(own_corpus)
-    assert coll.count() == first.added
+    questions = _questions(own_corpus)
+    assert coll.count() > 400 and questions.count() > 3 * 400
+    assert coll.count() + questions.count() == first.added
     before = coll.get(include=["metadatas"])
     hashes = dict(zip(before["ids"], [m["hash"] for m in before["metadatas"]], strict=True))
 
@@ -54,6 +63,14 @@ def test_ingest_is_idempotent_and_incremental(own_corpus):
     assert changed and all(i.startswith("briefing:key-dates") for i in changed)
     assert len(removed) == 1 and removed.pop().startswith("briefing:key-dates")
     assert third.deleted == 1 and third.added == 0
+
+    # A question added to our question index is embedded alone; nothing else changes.
+    notes = next((own_corpus.corpus_dir / "provisions").glob("*.toml"))
+    text = notes.read_text()
+    marker = "questions = [\n"
+    notes.write_text(text.replace(marker, marker + '  { q = "A new test question?" },\n', 1))
+    fourth = ingest(own_corpus, progress=False)
+    assert (fourth.added, fourth.updated, fourth.deleted) == (1, 0, 0)
 
 
 def test_chroma_never_embeds_by_itself(index_dir, mirror_dir):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from assistant.analysis import analyze
+
 
 def test_plain_language_question_finds_the_provision(bot):
     top = bot.retrieve("Can police make a provider hand over subscriber data?", k=5)
@@ -19,6 +21,9 @@ def test_results_are_one_per_article_and_ranked(bot):
 
 def test_named_article_is_looked_up_directly(bot):
     assert bot.retrieve("What does Article 14 say?")[0].article == 14
+    # within the named article, the provision that answers comes first
+    top = bot.retrieve("Art. 53: does it say anything about security researchers?", k=1)[0]
+    assert top.label == "Art. 53(3)(e)"
     p = bot.retrieve("art. 2(h)")[0]
     assert (p.article, p.paragraph, p.label) == (2, "h", "Art. 2(h)")
     assert "four years" in p.text
@@ -26,7 +31,7 @@ def test_named_article_is_looked_up_directly(bot):
 
 def test_lexical_side_finds_rare_exact_terms(bot):
     """ "ordre public" is a rare phrase the embedding model barely knows; BM25 finds it."""
-    dense = [c.id for c, _ in bot.retriever.dense("ordre public", 10)]
+    dense = [c.id for c, _ in bot.retriever.dense(bot.retriever.embed("ordre public"), 10)]
     lexical = [c.id for c, _ in bot.lexical.search("ordre public", 10)]
     assert lexical and lexical[0].startswith("convention:art40:21")
     fused = [p.label for p in bot.retrieve("refusal on grounds of ordre public", k=5)]
@@ -36,7 +41,7 @@ def test_lexical_side_finds_rare_exact_terms(bot):
 def test_definition_attached_for_defined_terms(bot):
     top = bot.retrieve("What counts as traffic data?", k=5)
     assert top[0].label == "Art. 2(c)"
-    r = bot.retriever.search("Can traffic data be collected in real time?")
+    r = bot.retriever.search(analyze("Can traffic data be collected in real time?"))
     assert "Art. 2(c)" in [p.label for p in r.definitions]
 
 
@@ -51,3 +56,38 @@ def test_followup_history_steers_retrieval(bot):
         p.article for p in bot.retrieve("And what safeguards apply to that?", k=5, history=history)
     ]
     assert 24 in labels
+
+
+def test_question_index_points_to_provisions(bot):
+    """Our plain-language questions are matched question-to-question and stand for their
+    provision in the fusion."""
+    import copy
+
+    q = analyze("Is knocking a server offline with a flood of junk traffic a crime?")
+    r = bot.retriever.search(q)
+    assert r.top_question > 0.3
+    assert any(p.article == 10 and p.matched_question for p in r.candidates[:3])
+    blind = copy.copy(bot.retriever)
+    blind.weights = bot.retriever.weights.model_copy(
+        update={"questions_dense": 0.0, "questions_lexical": 0.0}
+    )
+    with_index = [p.article for p in r.candidates]
+    without = [p.article for p in blind.search(q).candidates]
+    assert with_index.index(10) < without.index(10), (with_index[:5], without[:5])
+
+
+def test_asked_time_limit_lifts_provisions_that_state_one(bot):
+    import copy
+
+    q = analyze("How long can data be preserved at another country's request?")
+    flat = copy.copy(bot.retriever)
+    flat.weights = bot.retriever.weights.model_copy(update={"asked_kind": 0.0})
+
+    def score(retriever, label):
+        return next(p.score for p in retriever.search(q).candidates if p.label == label)
+
+    lifted = bot.retriever.search(q).candidates
+    assert "Art. 42(8)" in [p.label for p in lifted[:3]]
+    assert score(bot.retriever, "Art. 42(8)") > score(flat, "Art. 42(8)")  # states 60 days
+    no_number = next(p.label for p in lifted if p.article == 42 and "day" not in p.text)
+    assert score(bot.retriever, no_number) == score(flat, no_number)

@@ -1,0 +1,273 @@
+"""Question analysis: the one step that reads what a question asks (its rules are data,
+``assistant/data/question_rules.toml``). Retrieval, the abstention policy and the answerers read
+its :class:`QueryAnalysis`; nothing else classifies questions.
+
+    >>> a = analyze("How long can a preservation order last?")
+    >>> sorted(a.intents), a.quantity_unit
+    (['quantity'], None)
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+
+from assistant.models import SourceKind
+
+
+class Intent(StrEnum):
+    DEFINITION = "definition"  # what a term means or covers
+    QUANTITY = "quantity"  # how long / how many / when
+    REFUSAL = "refusal"  # grounds on which a State may refuse or decline
+    PERMISSION = "permission"  # can / may
+    OBLIGATION = "obligation"  # must / have to / required
+    ACTOR = "actor"  # who / which authority
+    OVERVIEW = "overview"  # what the treaty is about
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    article: int
+    paragraph: str | None = None  # "1(b)", "a", "21"
+
+
+@dataclass(frozen=True)
+class QueryAnalysis:
+    question: str
+    intents: frozenset[Intent] = frozenset()
+    yes_no: bool = False
+    negated: bool = False
+    quantity_unit: str | None = None  # day | month | year | date | count
+    named: tuple[ArticleRef, ...] = ()
+    named_notes: tuple[int, ...] = ()  # interpretative notes named by number
+    named_resolution_paragraphs: tuple[int, ...] = ()  # operative paragraphs of the resolution
+    other_instrument: str | None = None  # as the question names it
+    mentions_this_convention: bool = False
+    national_law: str | None = None  # the country whose own law is asked about
+    status: bool = False  # current signatures, ratifications, votes
+    injection: bool = False
+    sources: frozenset[SourceKind] = frozenset()  # sources asked about by name
+    preamble: bool = False
+    refers_back: bool = False  # reads as a follow-up (when there is a conversation)
+    parts: tuple[str, ...] = field(default_factory=tuple)  # sub-questions of a multi-part one
+
+    def has(self, intent: Intent) -> bool:
+        return intent in self.intents
+
+
+@cache
+def rules() -> dict:
+    text = resources.files("assistant.data").joinpath("question_rules.toml").read_text()
+    return tomllib.loads(text)
+
+
+@cache
+def _compiled(section: str, key: str, flags: int = re.IGNORECASE) -> re.Pattern:
+    return re.compile(rules()[section][key], flags)
+
+
+@cache
+def _country_pattern() -> re.Pattern:
+    c = rules()["countries"]
+    names = sorted(c["names"] + c["demonyms"], key=len, reverse=True)
+    return re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
+
+
+# "Article 14", "art. 2(a)", "Art 40 (21)(b)", "articles 23 and 35", "article 40, paragraph 21"
+_ART = re.compile(
+    r"\b(?:art(?:icle)?s?\.?)\s*(\d{1,4})(?!\d)((?:\s?\([0-9a-z]{1,4}\))*)"
+    r"(?:,?\s*(?:para(?:graph)?\.?|§)\s*(\d{1,3}))?"
+    r"((?:\s*(?:,|and|or|to|&|-|–)\s*\d{1,4}(?!\s*(?:days?|years?|months?|%)))*)"
+    r"(?!\s*(?:of|in)\s+(?:the\s+)?(?!this\b|the\s+(?:un|u\.n\.|united nations)\s)"
+    r"(?:[A-Z]|budapest|gdpr|eu\b))",
+    re.IGNORECASE,
+)
+_MORE = re.compile(r"(,|and|or|to|&|-|–)\s*(\d{1,4})", re.IGNORECASE)
+
+
+def article_refs(text: str) -> list[ArticleRef]:
+    """Articles of this Convention the text names, in order, without repeats ("Article 32 of
+    the Budapest Convention" is not one)."""
+    out: list[ArticleRef] = []
+    for m in _ART.finditer(text):
+        num = int(m.group(1))
+        parts = re.findall(r"\(([0-9a-z]{1,4})\)", m.group(2) or "", re.IGNORECASE)
+        if m.group(3):
+            parts = [m.group(3)] + parts
+        para = None
+        if parts:
+            para = parts[0].lower() + "".join(f"({p.lower()})" for p in parts[1:])
+        out.append(ArticleRef(num, para))
+        prev = num
+        for sep, n in _MORE.findall(m.group(4) or ""):
+            n = int(n)
+            if sep.lower() == "to" or sep in "-–":
+                out.extend(ArticleRef(k) for k in range(prev + 1, n + 1) if n - prev <= 20)
+            else:
+                out.append(ArticleRef(n))
+            prev = n
+    return list(dict.fromkeys(out))
+
+
+_NOTE_REF = re.compile(r"\binterpretative\s+notes?\s+(?:no\.?\s*|number\s+)?(\d{1,3})\b", re.I)
+_RES_REF = re.compile(
+    r"\b(?:operative\s+)?para(?:graph)?s?\.?\s*(\d{1,3})\s+of\s+(?:the\s+)?(?:GA\s+|General\s+"
+    r"Assembly\s+)?resolution\b|\bresolution(?:\s+79/243)?,?\s+(?:operative\s+)?"
+    r"para(?:graph)?s?\.?\s*(\d{1,3})\b|\bRes\.\s*para\.\s*(\d{1,3})\b",
+    re.I,
+)
+
+
+def note_refs(text: str) -> list[int]:
+    return list(dict.fromkeys(int(n) for n in _NOTE_REF.findall(text)))
+
+
+def resolution_refs(text: str) -> list[int]:
+    return list(
+        dict.fromkeys(int(next(g for g in m.groups() if g)) for m in _RES_REF.finditer(text))
+    )
+
+
+def _own_article_refs(text: str, instrument: str | None) -> list[ArticleRef]:
+    """:func:`article_refs`, without the articles of another instrument named just before
+    ("GDPR Article 37", "the AI Act's article 5")."""
+    if instrument:
+        text = re.sub(
+            rf"{re.escape(instrument)}(?:'s|’s)?\s+(?:art(?:icle)?s?\.?)\s*\d+(?:\s*\([0-9a-z]+\))*",
+            " ",
+            text,
+        )
+    return article_refs(text)
+
+
+_LEADING = re.compile(
+    r"^(?:(?:under|does|do|did|is|are|was|were|what|how|when|who|which|why|in|according|to|"
+    r"the|a|an|per|by|can|could|may|must|should|would|will|has|have|explain|tell|compare|"
+    r"and|or|but|if|as|with|from|for|on)\s+)+",
+    re.IGNORECASE,
+)
+
+
+def other_instrument(text: str) -> str | None:
+    """Another treaty, law, regulation or code the question names (as it names it)."""
+    for m in re.finditer(rules()["scope"]["instrument_name"], text):
+        name = _LEADING.sub("", " ".join(m.group(0).split())).strip(" ,.?")
+        if name and not _compiled("scope", "this_convention").search(name):
+            words = name.split()
+            if len(words) == 1 and not re.search(r"\d", text[m.end() : m.end() + 6]):
+                continue  # a bare "Convention", "Act" or "Protocol": not a name
+            return name
+    m = _compiled("scope", "other_convention_words").search(text)
+    if m and re.search(r"\b(?:convention|treaty|protocol|covenant)\b", text, re.I):
+        return m.group(0)
+    for acr in re.finditer(rules()["scope"]["instrument_acronym"], text):
+        if acr.group(1) not in _KNOWN_ACRONYMS:
+            return acr.group(1)
+    return None
+
+
+# Acronyms that are not instruments (the Convention's own, technology, institutions).
+_KNOWN_ACRONYMS = {
+    "UN", "UNODC", "ICT", "ICTS", "INTERPOL", "NGO", "NGOS", "ISP", "ISPS", "VPN", "SIM", "IMEI",
+    "DNA", "CSAM", "GA", "UNGA", "USB", "API", "DDOS", "URL", "ID", "IP", "AI", "SMS", "CEO",
+    "FAQ", "ICJ", "ICC", "OECD", "FBI", "NSA", "CIA", "IRS", "EU", "USA", "UK", "UAE",
+}  # fmt: skip
+
+
+def mentions_this_convention(text: str) -> bool:
+    """Does the question name this Convention (besides any other instrument it names)?"""
+    other = rules()["scope"]["other_convention_words"]
+    cleaned = re.sub(
+        rf"(?:the\s+)?{other}(?:\s+[\w-]+){{0,3}}?\s+(?:convention|treaty|protocol|covenant)s?\b",
+        " ",
+        text,
+        flags=re.I,
+    )
+    name = other_instrument(cleaned)
+    if name:
+        cleaned = cleaned.replace(name, " ")
+    return bool(_compiled("scope", "this_convention_mention").search(cleaned))
+
+
+def national_law(text: str) -> str | None:
+    """The country whose own law the question asks about, if it does."""
+    for m in _country_pattern().finditer(text):
+        before, after = text[: m.start()], text[m.end() :]
+        if (
+            _compiled("scope", "national_law_before").search(before)
+            or _compiled("scope", "national_law_after").match(after)
+            or (
+                _compiled("scope", "national_law_in").search(before)
+                and re.match(r"\s*(?:\?|$|,|\.)", after)
+            )
+        ):
+            return m.group(1)
+    return None
+
+
+def _unit(text: str) -> str | None:
+    for unit, pattern in rules()["quantity_units"].items():
+        if re.search(pattern, text, re.IGNORECASE):
+            return unit
+    return None
+
+
+_PART_SPLIT = re.compile(
+    r"\?\s+(?=\S)|;\s+(?:and\s+)?|\s+(?:and|also|plus)\s+(?=(?:what|how|who|when|which|can|does|do|is|are|must|may|if)\b)",
+    re.I,
+)
+
+
+def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
+    """Read the question. ``conversation``: there are earlier turns it may refer back to."""
+    text = question
+    intents = frozenset(
+        Intent(name)
+        for name in (
+            "definition",
+            "quantity",
+            "refusal",
+            "permission",
+            "obligation",
+            "actor",
+            "overview",
+        )  # fmt: skip
+        if _compiled("intent", name).search(text)
+    )
+    sources = {
+        SourceKind(s)
+        for s in ("briefing", "resolution", "notes")
+        if _compiled("sources", s).search(text)
+    }
+    refers = False
+    if conversation:
+        f = rules()["followup"]
+        stripped = re.sub(f["this_document"], " ", text, flags=re.I)
+        refers = bool(re.search(f["refers_back"], stripped, re.I)) or (
+            len(re.findall(r"\w+", text)) <= int(f["max_words"])
+        )
+    parts = tuple(p.strip(" ?") for p in _PART_SPLIT.split(text) if len(p.split()) >= 3)
+    instrument = other_instrument(text)
+    return QueryAnalysis(
+        question=text,
+        intents=intents,
+        yes_no=bool(_compiled("intent", "yes_no").search(text)),
+        negated=bool(_compiled("intent", "negated").search(text)),
+        quantity_unit=_unit(text) if Intent.QUANTITY in intents else None,
+        named=tuple(_own_article_refs(text, instrument)),
+        named_notes=tuple(note_refs(text)),
+        named_resolution_paragraphs=tuple(resolution_refs(text)),
+        other_instrument=instrument,
+        mentions_this_convention=mentions_this_convention(text),
+        national_law=national_law(text),
+        status=bool(_compiled("scope", "status").search(text)),
+        injection=bool(_compiled("scope", "injection").search(text)),
+        sources=frozenset(sources),
+        preamble=bool(_compiled("sources", "preamble").search(text)),
+        refers_back=refers,
+        parts=parts if len(parts) > 1 else (),
+    )

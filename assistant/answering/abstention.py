@@ -1,0 +1,135 @@
+"""The one place that decides to decline a question.
+
+Before retrieval, from the question analysis: prompt injections, questions about the treaty's
+current status, about a named country's own law, about another instrument (named by a generic
+pattern and declined *by the name the question uses*), about an article or paragraph the
+Convention lacks.
+
+After retrieval, a calibrated score: a logistic model over retrieval signals (best similarity
+to one of our plain-language questions, to a provision, and the share of the question's words
+the official text never uses) estimates whether the Convention addresses the question. Its
+weights and threshold are fitted on the tuning set's in-scope and out-of-scope items by
+``python -m evals.calibrate`` and stored in ``assistant/data/abstention.toml`` with the figures
+they were fitted on; the frozen test set's near misses check them.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+
+from assistant.analysis import QueryAnalysis
+from assistant.answering.support import GENERIC_TERMS
+from assistant.index.catalog import Catalog
+from assistant.index.lexical import LexicalIndex
+from assistant.models import SourceKind
+from assistant.prompts import message
+from assistant.retrieval.retriever import Retrieval
+
+
+class Reason(StrEnum):
+    INJECTION = "injection_refusal"
+    STATUS = "status_question"
+    NATIONAL_LAW = "national_law"
+    OTHER_INSTRUMENT = "abstain_other_instrument"
+    UNKNOWN_ARTICLE = "unknown_article"
+    UNKNOWN_PARAGRAPH = "unknown_paragraph"
+    UNKNOWN_NOTE = "unknown_note"
+    UNKNOWN_RESOLUTION_PARAGRAPH = "unknown_resolution_paragraph"
+    OUT_OF_SCOPE = "abstain_out_of_scope"
+
+
+@dataclass(frozen=True)
+class Decision:
+    reason: Reason
+    notice: str  # what the user reads
+
+
+@dataclass(frozen=True)
+class Calibration:
+    weights: dict[str, float]
+    bias: float
+    threshold: float  # decline when P(in scope) is below this
+
+    @classmethod
+    @cache
+    def load(cls, family: str) -> Calibration:
+        """The model fitted for an embedding model family (similarities differ per model);
+        an unknown family gets the packaged model's."""
+        raw = resources.files("assistant.data").joinpath("abstention.toml").read_text()
+        models = tomllib.loads(raw)["model"]
+        data = models.get(family) or models["packaged"]
+        return cls(dict(data["weights"]), float(data["bias"]), float(data["threshold"]))
+
+
+def signals(retrieval: Retrieval, lexical: LexicalIndex) -> dict[str, float]:
+    """The features of the in-scope model (all in [0, 1])."""
+    terms = set(lexical.terms(retrieval.query)) - GENERIC_TERMS
+    total = sum(lexical.weight(t) for t in terms)
+    unknown = sum(lexical.weight(t) for t in terms - lexical.official_vocabulary)
+    return {
+        "top_question": retrieval.top_question,
+        "top_dense": retrieval.top_dense,
+        "unknown_share": unknown / total if total else 0.0,
+    }
+
+
+def in_scope_probability(features: dict[str, float], calibration: Calibration) -> float:
+    z = calibration.bias + sum(w * features.get(k, 0.0) for k, w in calibration.weights.items())
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+class AbstentionPolicy:
+    def __init__(self, catalog: Catalog, lexical: LexicalIndex, calibration: Calibration):
+        self.catalog = catalog
+        self.lexical = lexical
+        self.calibration = calibration
+        self.articles = set(catalog.article_numbers)
+        self.last_article = max(self.articles, default=0)
+
+    def before_retrieval(self, a: QueryAnalysis) -> Decision | None:
+        """Questions declined from their form alone."""
+        if a.injection:
+            return self._decide(Reason.INJECTION)
+        if a.status:
+            return self._decide(Reason.STATUS)
+        if a.other_instrument and not a.mentions_this_convention:
+            name = a.other_instrument
+            name = name if name.lower().startswith("the ") else f"the {name}"
+            return self._decide(Reason.OTHER_INSTRUMENT, instrument=name)
+        if a.national_law and not a.mentions_this_convention:
+            return self._decide(Reason.NATIONAL_LAW, country=a.national_law)
+        missing = [r.article for r in a.named if r.article not in self.articles]
+        if missing:
+            nums = ", ".join(str(n) for n in missing)
+            return self._decide(Reason.UNKNOWN_ARTICLE, numbers=nums)
+        for r in a.named:
+            if r.paragraph and not self.catalog.has_provision(r.article, r.paragraph):
+                return self._decide(
+                    Reason.UNKNOWN_PARAGRAPH, article=r.article, paragraph=r.paragraph
+                )
+        notes = len(self.catalog.by_source(SourceKind.NOTES))
+        for n in a.named_notes:
+            if not 1 <= n <= notes:
+                return self._decide(Reason.UNKNOWN_NOTE, number=n, count=notes)
+        paragraphs = sum(1 for label in self.catalog.by_label if label.startswith("Res. para."))
+        for n in a.named_resolution_paragraphs:
+            if not 1 <= n <= paragraphs:
+                return self._decide(Reason.UNKNOWN_RESOLUTION_PARAGRAPH, number=n, count=paragraphs)
+        return None
+
+    def after_retrieval(self, a: QueryAnalysis, r: Retrieval, *, followup: bool) -> Decision | None:
+        """Decline when the calibrated model says the Convention does not address it."""
+        if not r.passages:
+            return self._decide(Reason.OUT_OF_SCOPE)
+        if r.named or r.named_labels or r.definitions or followup or a.sources:
+            return None  # the question points at the text itself
+        p = in_scope_probability(signals(r, self.lexical), self.calibration)
+        return self._decide(Reason.OUT_OF_SCOPE) if p < self.calibration.threshold else None
+
+    def _decide(self, reason: Reason, **values) -> Decision:
+        return Decision(reason, message(reason.value, last=self.last_article, **values))

@@ -1,0 +1,98 @@
+"""Our plain-language provision notes (corpus/provisions) against the official text: one note
+per provision, and every summary agrees with its provision (numbers, durations, ordinals,
+modal force, defined terms, no article it does not name, no long copy)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.chunking import chunk_corpus
+from assistant.documents.loader import load_corpus
+from assistant.documents.provision_notes import (
+    load_notes,
+    longest_common_run,
+    question_problems,
+    summary_problems,
+)
+from assistant.settings import Settings
+
+# Defined terms whose plain use is ordinary English ("property", "States Parties").
+PLAIN_TERMS = {"states parties", "property", "emergency", "seizure", "freezing", "confiscation"}
+
+
+@pytest.fixture(scope="module")
+def official(mirror_dir):
+    settings = Settings(source_dir=mirror_dir)
+    corpus = load_corpus(settings, download_missing=False, progress=False)
+    chunks = [c for cs in chunk_corpus(corpus, "conv").values() for c in cs if c.source.official]
+    defined = set()
+    for c in chunks:
+        if c.article == 2 and "shall mean" in c.text:
+            import re
+
+            defined |= {t.lower() for t in re.findall(r"“([^”]{2,80})”", c.text)}
+    return {c.label: c.sentence() for c in chunks}, defined - PLAIN_TERMS
+
+
+@pytest.fixture(scope="module")
+def notes():
+    return load_notes(Settings().provisions_dir)
+
+
+def test_every_provision_has_exactly_one_note(official, notes):
+    texts, _ = official
+    assert set(texts) - set(notes) == set(), "provisions without a note"
+    assert set(notes) - set(texts) == set(), "notes for labels that do not exist"
+
+
+def test_every_summary_agrees_with_its_provision(official, notes):
+    texts, defined = official
+    problems = {
+        label: p
+        for label, note in notes.items()
+        if (p := summary_problems(note.summary, texts[label], defined))
+    }
+    assert problems == {}
+
+
+def test_every_provision_has_at_least_three_questions_of_our_own(official, notes):
+    texts, _ = official
+    problems = {
+        label: p for label, note in notes.items() if (p := question_problems(note, texts[label]))
+    }
+    assert problems == {}
+
+
+TEXT = (
+    "Each State Party shall ensure that the data are preserved for a period of up to 90 days, "
+    "and may renew the order once."
+)
+TERMS = {"traffic data", "content data", "subscriber information"}
+
+
+@pytest.mark.parametrize(
+    ("summary", "problem"),
+    [
+        ("Each State Party must keep the data for up to 30 days and may renew it.", "'30'"),
+        ("Each State Party must keep the data and may renew it once.", "leaves out"),
+        ("Each State Party may keep the data for up to 90 days and may renew it.", None),
+        ("Each State Party must not keep the data beyond 90 days and may renew it.", "prohibition"),
+        ("Each State Party must keep the traffic data for up to 90 days; renewal allowed.", "adds"),
+        ("Under article 42 each State must keep data up to 90 days; renewal allowed.", "article"),
+        (
+            "Each State Party shall ensure that the data are preserved for a period of up to 90 "
+            "days.",
+            "copies",
+        ),
+    ],
+)
+def test_the_summary_check_catches_each_kind_of_disagreement(summary, problem):
+    found = summary_problems(summary, TEXT, TERMS)
+    if problem is None:
+        assert found == []
+    else:
+        assert any(problem in p for p in found), found
+
+
+def test_longest_common_run_counts_words():
+    assert longest_common_run("a b c d", "x a b c y") == 3

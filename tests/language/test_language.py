@@ -1,0 +1,81 @@
+"""Quantities, modal force and the sentence splitter."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.language.modality import Modality, modalities, unsupported_modalities
+from assistant.language.quantities import quantities, unsupported_quantities
+from assistant.language.sentences import split_sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        (
+            "the ninetieth day after the fortieth instrument",
+            [("duration", 90, "day"), ("value", 40)],
+        ),
+        (
+            "up to 90 days, renewable for one year",
+            [("duration", 90, "day"), ("duration", 1, "year")],
+        ),
+        ("a two-thirds majority", [("value", 0.6667)]),
+        ("sixty States Parties", [("value", 60)]),
+        ("the 40th instrument", [("value", 40)]),
+        ("article 40, paragraph 21 (b) of resolution 74/247 and the 24/7 network", []),
+        ("one of its nationals; one another", []),
+    ],
+)
+def test_quantities_compare_by_value(text, keys):
+    assert [q.value_key for q in quantities(text)] == keys
+
+
+def test_unsupported_quantities():
+    source = "on the ninetieth day after the date of deposit of the fortieth instrument"
+    assert [q.text for q in unsupported_quantities("after the thirtieth instrument", source)] == [
+        "thirtieth"
+    ]
+    assert unsupported_quantities("90 days after the 40th instrument", source) == []
+    assert unsupported_quantities("signature in 2025", "open for signature in Hanoi in 2025") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("Each State Party shall adopt measures", {Modality.OBLIGATION}),
+        ("Each country must act", {Modality.OBLIGATION}),
+        ("A State Party may refuse", {Modality.PERMISSION}),
+        ("shall not refuse on that ground", {Modality.PROHIBITION}),
+        ("Police cannot do this", {Modality.PROHIBITION}),
+        ("States Parties shall not be required to", {Modality.NO_OBLIGATION}),
+        ("A country does not have to extradite", {Modality.NO_OBLIGATION}),
+        ("Nothing in this Convention shall be construed as requiring", {Modality.NO_OBLIGATION}),
+    ],
+)
+def test_modal_force(text, kinds):
+    assert modalities(text) == kinds
+
+
+def test_a_paraphrase_may_not_change_the_force():
+    source = "A State Party may require that the offence involve dishonest intent."
+    assert unsupported_modalities("A State Party may require dishonest intent.", source) == set()
+    assert unsupported_modalities("A State Party must require dishonest intent.", source) == {
+        Modality.OBLIGATION
+    }
+    assert Modality.PROHIBITION in unsupported_modalities("States may not require it.", source)
+
+
+def test_sentences_keep_labels_and_items():
+    answer = "Yes. States must act [Art. 27(b)]. Next. [Art. 5(1)]\n- a bullet [Art. 2(a)]"
+    assert split_sentences(answer) == [
+        "Yes.",
+        "States must act [Art. 27(b)].",
+        "Next. [Art. 5(1)]",
+        "a bullet [Art. 2(a)]",
+    ]
+    legal = "Each Party shall: (i) Collect; or (ii) Record; the data. Another sentence here too."
+    assert split_sentences(legal, min_chars=20, legal=True) == [
+        "Each Party shall: (i) Collect; or (ii) Record; the data.",
+        "Another sentence here too.",
+    ]
