@@ -99,8 +99,7 @@ class AnswerPipeline:
         elif s.answer is None:
             s = self._check(self._draft(s))
         if stream is None or s.draft is None:  # one cited sentence at a time, spacing kept
-            for piece in re.findall(r".*?\](?:\s+|$)|.+$", s.answer.text, flags=re.S):
-                yield piece
+            yield from re.findall(r".*?\](?:\s+|$)|.+$", s.answer.text, flags=re.S)
         yield s.answer
 
     def until_gate(self, question: str, history: list[Turn] | None = None) -> State:
