@@ -11,6 +11,7 @@ from functools import partial
 import pytest
 
 from assistant import Assistant
+from assistant.analysis import analyze
 from assistant.answering.base import Draft
 from assistant.answering.condense import clean_rewrite
 from assistant.answering.llm import (
@@ -20,7 +21,6 @@ from assistant.answering.llm import (
     chat_model_kwargs,
     load_prompt,
 )
-from assistant.analysis import analyze
 from assistant.answering.pipeline import AnswerPipeline
 from assistant.answering.support import SUPPORT_THRESHOLD, support
 from assistant.answering.verify import normalise_label, resolve_label, split_sentences, verify
