@@ -112,7 +112,7 @@ class Assistant:
             weights=s.fusion,
         )
         self.policy = AbstentionPolicy(self.catalog, self.lexical, Calibration.load(s.model_family))
-        self.extractive = ExtractiveAnswerer(self.notes, self.lexical.terms)
+        self.extractive = ExtractiveAnswerer(self.notes, self.lexical.terms, self.lexical.weight)
         self.answerer = self.extractive
         condenser = None
         if s.llm:  # LLM answers, verified, with the extractive answerer as the fallback

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from assistant.analysis import Intent
 from assistant.answering.base import Draft
+from assistant.answering.support import GENERIC_TERMS
 from assistant.documents.provision_notes import ProvisionNote
 from assistant.labels import paragraph_within
 from assistant.language.sentences import split_sentences
@@ -40,6 +41,9 @@ class AnswerStyle:
     quote_chars: int = 520  # a provision longer than this is cut to its answering sentences
     quote_sentences: int = 2
     yes_no_similarity: float = 0.78  # how close an indexed question must be to reuse its yes/no
+    kind_lift: float = 1.15  # a provision stating what is asked (time limit, refusal) fits better
+    coverage_weight: float = 0.5  # how much the question's words covered count in the fit
+    min_gain: float = 0.0  # a further provision must cover this share of the question anew
 
 
 class ExtractiveAnswerer:
@@ -49,11 +53,14 @@ class ExtractiveAnswerer:
         self,
         notes: dict[str, ProvisionNote],
         terms: Callable[[str], list[str]],
+        weight: Callable[[str], float],
         style: AnswerStyle | None = None,
     ):
         self.notes = notes
         self.terms = terms  # the lexical analyser (stemmed content terms)
+        self.weight = weight  # a term's inverse document frequency
         self.style = style or AnswerStyle()
+        self._vocab: dict[str, frozenset[str]] = {}
 
     def draft(self, question: str, retrieval: Retrieval) -> Draft:
         chosen = self.choose(question, retrieval)
@@ -93,32 +100,67 @@ class ExtractiveAnswerer:
         ] or pool
         if not pool:
             return []
-        ranked = sorted(pool, key=lambda p: -self._fit(p, retrieval))
+        wanted = self._wanted(question)
+        ranked = sorted(pool, key=lambda p: -self._fit(p, retrieval, wanted))
         best = ranked[0]
         chosen = [best]
         for part in retrieval.parts:
             top = next((p for p in part if p.source != SourceKind.BRIEFING), None)
             if top and all(top.unit_key != c.unit_key for c in chosen):
                 chosen.append(top)
-        top_fit = self._fit(best, retrieval)
+        top_fit = self._fit(best, retrieval, wanted)
         for p in ranked[1:]:
             if len(chosen) >= st.max_provisions:
                 break
-            if all(p.unit_key != c.unit_key for c in chosen) and (
-                self._fit(p, retrieval) >= st.second_ratio * top_fit
+            if (
+                all(p.unit_key != c.unit_key for c in chosen)
+                and self._fit(p, retrieval, wanted) >= st.second_ratio * top_fit
+                and self._adds(p, chosen, wanted) >= st.min_gain
             ):
                 chosen.append(p)
         return chosen[: st.max_provisions + len(retrieval.parts)]
 
-    def _fit(self, p: Passage, retrieval: Retrieval) -> float:
-        """How well a provision answers: its fused score, lifted when it states what the
-        question asks for (a time limit of the asked kind, a ground for refusal)."""
+    def _wanted(self, question: str) -> dict[str, float]:
+        """The question's content terms with their weights (generic words weigh nothing)."""
+        return {t: self.weight(t) for t in set(self.terms(question)) - GENERIC_TERMS}
+
+    def vocabulary(self, p: Passage) -> frozenset[str]:
+        """What a provision speaks about: its words, our summary and the questions it answers
+        (the plain words people use for it)."""
+        if p.label not in self._vocab:
+            note = self.notes.get(p.label)
+            plain = f"{note.summary} {' '.join(q.text for q in note.questions)}" if note else ""
+            self._vocab[p.label] = frozenset(self.terms(f"{p.title} {p.sentence()} {plain}"))
+        return self._vocab[p.label]
+
+    def coverage(self, p: Passage, wanted: dict[str, float]) -> float:
+        total = sum(wanted.values())
+        if not total:
+            return 1.0
+        vocab = self.vocabulary(p)
+        return sum(w for t, w in wanted.items() if t in vocab) / total
+
+    def _adds(self, p: Passage, chosen: list[Passage], wanted: dict[str, float]) -> float:
+        """Share of the question's weight that ``p`` covers and the chosen ones do not."""
+        total = sum(wanted.values())
+        if not total:
+            return 0.0
+        have = frozenset().union(*(self.vocabulary(c) for c in chosen))
+        return sum(w for t, w in wanted.items() if t in self.vocabulary(p) and t not in have) / (
+            total
+        )
+
+    def _fit(self, p: Passage, retrieval: Retrieval, wanted: dict[str, float]) -> float:
+        """How well a provision answers: its fused score, weighed by how much of the question
+        it speaks about, lifted when it states what the question asks for (a time limit of the
+        asked kind, a ground for refusal)."""
         a = retrieval.analysis
-        fit = p.score
+        st = self.style
+        fit = p.score * (1 - st.coverage_weight + st.coverage_weight * self.coverage(p, wanted))
         if a.has(Intent.QUANTITY) and states_asked_quantity(p.sentence(), a.quantity_unit):
-            fit *= 1.15
+            fit *= self.style.kind_lift
         if a.has(Intent.REFUSAL) and _REFUSAL.search(p.sentence()):
-            fit *= 1.15
+            fit *= self.style.kind_lift
         return fit
 
     # --- 2. answer directly, 3. quote ----------------------------------------------------------

@@ -11,10 +11,10 @@ class FusionWeights(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    dense: float = 1.0
-    lexical: float = 1.0
+    dense: float = 1.5
+    lexical: float = 0.3
     questions_dense: float = 1.0
-    questions_lexical: float = 0.5
+    questions_lexical: float = 1.0
     context: float = 0.5  # a follow-up's rankings with the earlier question added
     earlier_citations: float = 0.3  # provisions the earlier answer cited
     asked_kind: float = 0.25  # lift for provisions stating what is asked (time limit, refusal)
