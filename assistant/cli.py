@@ -97,7 +97,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
         return 2
     print(f"Chapter {view.chapter}: {view.chapter_title}")
-    print(f"Article {view.number}. {view.title}\n")
+    print(f"Article {view.number}. {view.title}")
+    if view.pages:
+        print(f"Official text, {view.pages_text}: {view.link}")
+    print()
     print(view.text())
     if view.cross_references:
         print("\nRefers to articles: " + ", ".join(map(str, view.cross_references)))
