@@ -3,7 +3,8 @@
 One chunk per provision: each numbered paragraph, or each lettered subparagraph with its
 paragraph's lead-in (``chapeau``) and closing words (``tail``); an article without paragraphs
 is one chunk. Each preamble recital, resolution paragraph and interpretative note is one chunk;
-briefing material gives one per section.
+briefing material gives one per section. Chunks of the official document carry the PDF page(s)
+the provision is printed on and the document's official URL (for ``...#page=N`` links).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ NOTES_TITLE = "Interpretative notes (annex to the Convention)"
 
 def chunk_corpus(corpus: Corpus, convention_origin: str) -> dict[str, list[Chunk]]:
     """Chunks grouped by the manifest source they came from (the unit of re-ingestion)."""
-    out: dict[str, list[Chunk]] = {
-        convention_origin: chunk_convention(corpus.convention, convention_origin)
-        + chunk_resolution(corpus.resolution, convention_origin)
-    }
+    official = chunk_convention(corpus.convention, convention_origin) + chunk_resolution(
+        corpus.resolution, convention_origin
+    )
+    for c in official:
+        c.url = corpus.urls.get(convention_origin, "")
+    out: dict[str, list[Chunk]] = {convention_origin: official}
     last_article = max((a.number for a in corpus.convention.articles), default=0)
     for doc in corpus.briefings:
         out[doc.source_id] = chunk_briefing(doc, last_article)
@@ -33,7 +36,9 @@ def chunk_corpus(corpus: Corpus, convention_origin: str) -> dict[str, list[Chunk
 
 
 def chunk_convention(conv: Convention, origin: str) -> list[Chunk]:
-    chunks = _recital_chunks(conv.preamble, "convention", "Conv.", CONVENTION_TITLE, origin)
+    chunks = _recital_chunks(
+        conv.preamble, conv.preamble_pages, "convention", "Conv.", CONVENTION_TITLE, origin
+    )
     for art in conv.articles:
         chunks.extend(_article_chunks(art, origin))
     for note in conv.notes:
@@ -48,13 +53,18 @@ def chunk_convention(conv: Convention, origin: str) -> list[Chunk]:
                 article_title=f"Interpretative note on {note.heading}",
                 cross_references=list(note.articles),
                 origin=origin,
+                pages=list(note.pages),
             )
         )
     return _numbered(chunks)
 
 
-def _recital_chunks(preamble: str, kind: str, doc: str, title: str, origin: str) -> list[Chunk]:
+def _recital_chunks(
+    preamble: str, pages: list[list[int]], kind: str, doc: str, title: str, origin: str
+) -> list[Chunk]:
     """One chunk per recital of a preamble, so that each can be cited alone."""
+    recitals = _recitals(preamble)
+    pages = pages if len(pages) == len(recitals) else [[] for _ in recitals]
     return [
         Chunk(
             id=f"{kind}:preamble:{i}",
@@ -66,8 +76,9 @@ def _recital_chunks(preamble: str, kind: str, doc: str, title: str, origin: str)
             article_title="Preamble" if kind == "convention" else "Preamble of the resolution",
             cross_references=find_article_references(recital),
             origin=origin,
+            pages=list(recital_pages),
         )
-        for i, recital in enumerate(_recitals(preamble), 1)
+        for i, (recital, recital_pages) in enumerate(zip(recitals, pages, strict=True), 1)
     ]
 
 
@@ -95,6 +106,7 @@ def _article_chunks(art: Article, origin: str) -> list[Chunk]:
                     text=para.full_text(),
                     label=article_label(art.number, base),
                     paragraph=base,
+                    pages=list(para.pages),
                     **common,
                 )
             )
@@ -110,6 +122,7 @@ def _article_chunks(art: Article, origin: str) -> list[Chunk]:
                     paragraph=ref,
                     chapeau=para.text,
                     tail=para.tail,
+                    pages=list(sub.pages),
                     **common,
                 )
             )
@@ -117,7 +130,9 @@ def _article_chunks(art: Article, origin: str) -> list[Chunk]:
 
 
 def chunk_resolution(res: Resolution, origin: str) -> list[Chunk]:
-    chunks = _recital_chunks(res.preamble, "resolution", "Res.", RESOLUTION_TITLE, origin)
+    chunks = _recital_chunks(
+        res.preamble, res.preamble_pages, "resolution", "Res.", RESOLUTION_TITLE, origin
+    )
     for p in res.paragraphs:
         chunks.append(
             Chunk(
@@ -130,6 +145,7 @@ def chunk_resolution(res: Resolution, origin: str) -> list[Chunk]:
                 article_title=f"Operative paragraph {p.number} (adopted {res.adopted})",
                 cross_references=find_article_references(p.text),
                 origin=origin,
+                pages=list(p.pages),
             )
         )
     return _numbered(chunks)

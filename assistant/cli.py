@@ -1,4 +1,4 @@
-"""Command line: ``assistant fetch | ingest | ask | show``."""
+"""Command line: ``assistant fetch | ingest | ask | show | serve | mcp | slack | feedback``."""
 
 from __future__ import annotations
 
@@ -97,7 +97,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
         return 2
     print(f"Chapter {view.chapter}: {view.chapter_title}")
-    print(f"Article {view.number}. {view.title}\n")
+    print(f"Article {view.number}. {view.title}")
+    if view.pages:
+        print(f"Official text, {view.pages_text}: {view.link}")
+    print()
     print(view.text())
     if view.cross_references:
         print("\nRefers to articles: " + ", ".join(map(str, view.cross_references)))
@@ -126,6 +129,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.interfaces.http_api import serve
 
     serve(host=args.host, port=args.port, assistant=Assistant(_settings(args)))
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from assistant import Assistant
+    from assistant.interfaces.mcp_server import serve
+
+    transport = "streamable-http" if args.http else "stdio"
+    serve(
+        Assistant(_settings(args), progress=False),
+        transport=transport,
+        host=args.host,
+        port=args.port,
+    )
     return 0
 
 
@@ -171,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = add("serve", cmd_serve, "start the web page and HTTP API (default 127.0.0.1:7860)")
     serve.add_argument("--host", default=os.environ.get("ASSISTANT_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_PORT", "7860")))
+    mcp = add("mcp", cmd_mcp, "serve the MCP server (stdio; --http: streamable HTTP)")
+    mcp.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
+    mcp.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
+    mcp.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     fb = add("feedback", cmd_feedback, "export the stored answer feedback")
     fb.add_argument("action", choices=["export"])
     fb.add_argument("file", help="JSON Lines output file")

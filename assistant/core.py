@@ -22,7 +22,7 @@ from assistant.index.ingest import IngestReport, ingest, open_collection
 from assistant.index.lexical import LexicalIndex
 from assistant.index.questions import QuestionIndex, indexed_questions, questions_collection_name
 from assistant.index.store import make_client
-from assistant.models import Answer, Chunk, Passage
+from assistant.models import Answer, Chunk, Passage, page_link, pages_text
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.settings import Settings
 
@@ -37,6 +37,21 @@ class ArticleView:
     chapter_title: str
     provisions: list[Chunk]
     cross_references: list[int]
+
+    @property
+    def pages(self) -> list[int]:
+        """Official PDF pages the article's provisions are printed on."""
+        return sorted({p for c in self.provisions for p in c.pages})
+
+    @property
+    def link(self) -> str:
+        """The official PDF at the article's first page (``...#page=16``)."""
+        return page_link(next((c.url for c in self.provisions if c.url), ""), self.pages)
+
+    @property
+    def pages_text(self) -> str:
+        """ "p. 16", "pp. 5-6"."""
+        return pages_text(self.pages)
 
     def text(self) -> str:
         """The article as printed: "1. lead-in", its "(a) ..." items, the closing words."""

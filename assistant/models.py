@@ -33,6 +33,7 @@ class Subparagraph:
 
     letter: str  # "a", "b", ... (no parentheses)
     text: str
+    pages: list[int] = field(default_factory=list)  # official PDF pages it is printed on
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Paragraph:
     text: str
     subparagraphs: list[Subparagraph] = field(default_factory=list)
     tail: str = ""
+    pages: list[int] = field(default_factory=list)  # official PDF pages, subparagraphs included
 
     def full_text(self) -> str:
         parts = [self.text] + [f"({s.letter}) {s.text}" for s in self.subparagraphs]
@@ -86,6 +88,7 @@ class InterpretativeNote:
     articles: list[int]  # the articles the note interprets
     heading: str  # e.g. "Article 2" or "Articles 23 and 35, with regard to ..."
     text: str
+    pages: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -93,6 +96,7 @@ class Convention:
     preamble: str
     chapters: list[Chapter]
     notes: list[InterpretativeNote]
+    preamble_pages: list[list[int]] = field(default_factory=list)  # per recital (one per line)
 
     @property
     def articles(self) -> list[Article]:
@@ -106,6 +110,7 @@ class Convention:
 class ResolutionParagraph:
     number: int
     text: str
+    pages: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -115,6 +120,7 @@ class Resolution:
     adopted: str  # e.g. "24 December 2024"
     preamble: str
     paragraphs: list[ResolutionParagraph]
+    preamble_pages: list[list[int]] = field(default_factory=list)  # per recital (one per line)
 
 
 @dataclass
@@ -156,9 +162,16 @@ class Chunk:
     tail: str = ""  # closing words of that paragraph, which complete every subparagraph
     origin: str = ""  # manifest source id the chunk was made from
     seq: int = 0  # document order within its origin
+    pages: list[int] = field(default_factory=list)  # official PDF pages of the provision
+    url: str = ""  # the official document (PDF) it is quoted from; "" for briefing material
 
     def __post_init__(self) -> None:
         self.source = SourceKind(self.source)
+
+    @property
+    def link(self) -> str:
+        """The official document at the provision's first page (``...#page=13``)."""
+        return page_link(self.url, self.pages)
 
     def search_text(self) -> str:
         """What is embedded and matched lexically: headings, lead-in, provision, closing words."""
@@ -169,6 +182,18 @@ class Chunk:
 
     def sentence(self) -> str:
         return provision_sentence(self.chapeau, self.text, self.tail)
+
+
+def page_link(url: str, pages: list[int]) -> str:
+    """``url`` opened at the first of ``pages`` (PDF open parameter ``#page=N``)."""
+    return f"{url}#page={pages[0]}" if url and pages else url
+
+
+def pages_text(pages: list[int]) -> str:
+    """ "p. 13", "pp. 13-14" ("" without pages)."""
+    if not pages:
+        return ""
+    return f"p. {pages[0]}" if len(pages) == 1 else f"pp. {pages[0]}-{pages[-1]}"
 
 
 def provision_sentence(chapeau: str, text: str, tail: str) -> str:
@@ -202,6 +227,13 @@ class Passage:
     question_similarity: float = 0.0  # best cosine of the question to one of our questions on it
     matched_question: str = ""  # that question of the question index
     yes_no: str = ""  # its recorded yes/no answer, if any
+    pages: list[int] = field(default_factory=list)  # official PDF pages of the provision
+    url: str = ""  # the official document it is quoted from
+
+    @property
+    def link(self) -> str:
+        """The official document at the provision's first page."""
+        return page_link(self.url, self.pages)
 
     @property
     def unit_key(self) -> tuple:
@@ -224,6 +256,8 @@ class Citation:
     article: int | None
     paragraph: str | None
     quote: str  # the exact text of the cited passage
+    pages: list[int] = field(default_factory=list)  # official PDF pages it is printed on
+    url: str = ""  # the official PDF at that page (``...#page=13``); "" for briefing material
 
 
 @dataclass
@@ -242,5 +276,6 @@ class Answer:
         if self.citations:
             lines += ["", "Sources:"]
             for c in self.citations:
-                lines.append(f"[{c.label}] {c.quote}")
+                where = f" ({pages_text(c.pages)})" if c.pages else ""
+                lines.append(f"[{c.label}]{where} {c.quote}")
         return "\n".join(lines)

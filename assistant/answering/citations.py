@@ -23,6 +23,8 @@ def citation_for(p: Passage) -> Citation:
         article=p.article,
         paragraph=p.paragraph,
         quote=p.sentence(),
+        pages=list(p.pages),
+        url=p.link,
     )
 
 

@@ -7,7 +7,10 @@ page under a ``____`` rule, and a few words are split by the layout ("th e").
 
 :func:`clean_text` removes all of that and returns the physical lines of the body
 (blank lines kept as ``""`` because they carry structure: they separate headings and
-list items). :func:`join_lines` re-joins wrapped lines into prose.
+list items). Each body line is a :class:`Line`: a ``str`` that also remembers the official
+page it is printed on (from the page markers it removed), so the parser can record on which
+page(s) each provision appears without the page ever entering the text.
+:func:`join_lines` re-joins wrapped lines into prose.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-__all__ = ["clean_text", "fix_split_words", "is_page_marker", "join_lines", "normalize_line"]
+__all__ = [
+    "Line",
+    "clean_text",
+    "fix_split_words",
+    "is_page_marker",
+    "join_lines",
+    "normalize_line",
+    "page_of",
+]
 
 # A page marker "2/46" on its own line.
 PAGE_MARKER = re.compile(r"^(\d{1,3})/(\d{1,3})$")
@@ -43,6 +54,23 @@ _SPLIT_WORDS = [
 # A running header line is long and repeats on many pages; shorter repeated lines
 # ("(a)", "1.") are body structure and are never treated as headers.
 _MIN_HEADER_LEN = 25
+
+
+class Line(str):
+    """A cleaned body line; ``page`` is the official page it is printed on (None when the
+    text has no page markers). Compares, hashes and joins exactly like its text."""
+
+    page: int | None
+
+    def __new__(cls, text: str, page: int | None = None) -> Line:
+        line = super().__new__(cls, text)
+        line.page = page
+        return line
+
+
+def page_of(line: str) -> int | None:
+    """The page of a cleaned line (None for a plain ``str`` or a text without markers)."""
+    return getattr(line, "page", None)
 
 
 def normalize_line(line: str) -> str:
@@ -129,18 +157,46 @@ def _header_blocks(lines: list[str]) -> list[tuple[int, int]]:
     return blocks
 
 
-def clean_text(raw: str) -> list[str]:
+def _line_pages(lines: list[str], blocks: list[tuple[int, int]]) -> list[int | None]:
+    """The page of every raw line. Each page of the extraction opens with its running header
+    (the ``n/46`` marker inside it), so a line belongs to the page of the last header block
+    that starts at or before it; lines before the first header are on the page before it
+    (the cover page, which has no marker)."""
+    starts = []
+    for start, end in blocks:
+        number = next(
+            (int(PAGE_MARKER.match(x).group(1)) for x in lines[start:end] if is_page_marker(x)),
+            None,
+        )
+        if number is not None:
+            starts.append((start, number))
+    if not starts:
+        return [None] * len(lines)
+    starts.sort()
+    pages: list[int | None] = []
+    current, k = max(1, starts[0][1] - 1), 0
+    for i in range(len(lines)):
+        while k < len(starts) and starts[k][0] <= i:
+            current = starts[k][1]
+            k += 1
+        pages.append(current)
+    return pages
+
+
+def clean_text(raw: str) -> list[Line]:
     """Body lines of the extraction, without page furniture and footnotes.
 
     Returns physical lines, whitespace-normalized, with blank lines as ``""``; runs of
     blank lines are collapsed to one. Removes running headers (both page layouts, also
     when a page break falls mid-sentence), page markers, the job number and barcode,
     footnote blocks (the ``____`` rule to the end of its page) and the footnote marks
-    they explain ("Convention.1" -> "Convention."), and repairs known split words.
+    they explain ("Convention.1" -> "Convention."), and repairs known split words. Every
+    line is a :class:`Line` carrying its official page number.
     """
     lines = [normalize_line(x) for x in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     drop = [False] * len(lines)
     blocks = _header_blocks(lines)
+    pages = _line_pages(lines, blocks)
     for start, end in blocks:
         for i in range(start, end):
             drop[i] = True
@@ -158,7 +214,7 @@ def clean_text(raw: str) -> list[str]:
                 footnote_numbers.add(m.group(1))
             drop[j] = True
 
-    out: list[str] = []
+    out: list[Line] = []
     for i, x in enumerate(lines):
         if drop[i] or _is_furniture(x):
             continue
@@ -169,7 +225,7 @@ def clean_text(raw: str) -> list[str]:
         x = x.rstrip() if x.strip() else ""
         if x == "" and (not out or out[-1] == ""):
             continue
-        out.append(x)
+        out.append(Line(x, pages[i]))
     while out and out[-1] == "":
         out.pop()
     return out

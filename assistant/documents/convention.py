@@ -9,6 +9,9 @@ page furniture; this module recognises the structure on the cleaned lines:
   subparagraphs with any roman items kept inside, chapeau and tail), cross-references;
 * the interpretative notes annexed to the Convention.
 
+Every cleaned line knows its official page (:class:`~assistant.documents.cleaning.Line`);
+each provision records the pages of the lines it was built from (``pages``), never in its text.
+
 Numbered paragraphs and lettered subparagraphs are only accepted in sequence (1, 2, 3 /
 a, b, c) and only where a new item can begin (start of the body, after a blank line
 or after a line that ends a clause), so a wrapped reference such as
@@ -22,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.documents.cleaning import clean_text, join_lines
+from assistant.documents.cleaning import clean_text, join_lines, page_of
 from assistant.models import (
     Article,
     Chapter,
@@ -77,15 +80,20 @@ def _roman_to_int(roman: str) -> int:
     return total
 
 
-def _blocks(lines: list[str]) -> list[str]:
-    """Blank-separated blocks, each re-joined into one line of prose."""
-    out: list[str] = []
+def _pages(lines: list[str]) -> list[int]:
+    """Sorted official pages of some cleaned lines."""
+    return sorted({p for p in map(page_of, lines) if p is not None})
+
+
+def _blocks(lines: list[str]) -> list[tuple[str, list[int]]]:
+    """Blank-separated blocks, each re-joined into one line of prose, with its pages."""
+    out: list[tuple[str, list[int]]] = []
     cur: list[str] = []
     for line in [*lines, ""]:
         if line:
             cur.append(line)
         elif cur:
-            out.append(join_lines(cur))
+            out.append((join_lines(cur), _pages(cur)))
             cur = []
     return out
 
@@ -170,6 +178,7 @@ class _Sub:
     segments: list[list[str]] = field(default_factory=lambda: [[]])
     kinds: list[str] = field(default_factory=lambda: ["text"])  # text | roman | after
     roman: str | None = None  # last roman item opened inside this subparagraph
+    pages: set[int] = field(default_factory=set)
 
     def add(self, kind: str, first: str) -> None:
         self.segments.append([first])
@@ -190,6 +199,16 @@ class _Para:
     subs: list[_Sub] = field(default_factory=list)
     tail: list[list[str]] = field(default_factory=list)
     roman: str | None = None  # roman items directly in the chapeau (no letters)
+    pages: set[int] = field(default_factory=set)  # of the chapeau and tail lines
+
+    def note_page(self, page: int | None) -> None:
+        """Record the page of the line just read on the item it went to."""
+        if page is None:
+            return
+        if self.subs and not self.tail:
+            self.subs[-1].pages.add(page)
+        else:
+            self.pages.add(page)
 
     def build(self) -> Paragraph:
         tail = list(self.tail)
@@ -213,8 +232,12 @@ class _Para:
         return Paragraph(
             number=self.number,
             text=_segments_text(self.chapeau),
-            subparagraphs=[Subparagraph(letter=s.letter, text=s.text()) for s in self.subs],
+            subparagraphs=[
+                Subparagraph(letter=s.letter, text=s.text(), pages=sorted(s.pages))
+                for s in self.subs
+            ],
             tail=_segments_text(tail),
+            pages=sorted(self.pages.union(*(s.pages for s in self.subs))),
         )
 
 
@@ -302,6 +325,8 @@ def _parse_body(lines: list[str]) -> list[Paragraph]:
                 else:
                     para.chapeau[-1].append(rest)
             at_start = False
+        if paras:
+            paras[-1].note_page(page_of(raw))
         prev = raw
         prev_blank = False
     return [p.build() for p in paras]
@@ -352,16 +377,20 @@ def _parse_resolution(lines: list[str], raw: str, annex: int) -> Resolution:
     if first < 0:
         raise ParseError("resolution: operative paragraph 1 not found")
     paragraphs = [
-        ResolutionParagraph(number=int(p.number), text=p.full_text().replace("\n", " "))
+        ResolutionParagraph(
+            number=int(p.number), text=p.full_text().replace("\n", " "), pages=p.pages
+        )
         for p in _parse_body(lines[first:end])
         if p.number is not None
     ]
+    recitals = _blocks(lines[ga:first])
     return Resolution(
         symbol=symbol,
         title=title,
         adopted=adopted,
-        preamble="\n".join(_blocks(lines[ga:first])),
+        preamble="\n".join(text for text, _ in recitals),
         paragraphs=paragraphs,
+        preamble_pages=[pages for _, pages in recitals],
     )
 
 
@@ -372,10 +401,12 @@ def _parse_notes(lines: list[str]) -> list[InterpretativeNote]:
     articles: list[int] = []
     i = 0
     current: list[str] | None = None
+    pages: set[int] = set()  # of the current note's lines
 
     def flush() -> None:
         if current is not None and notes:
             notes[-1].text = join_lines(current)
+            notes[-1].pages = sorted(pages)
 
     prev = ""
     while i < len(lines):
@@ -404,8 +435,10 @@ def _parse_notes(lines: list[str]) -> list[InterpretativeNote]:
                 )
             )
             current = [nm.group(2)] if nm.group(2) else []
+            pages = set(_pages([line]))
         elif line and current is not None:
             current.append(line)
+            pages.update(_pages([line]))
         prev = line
         i += 1
     flush()
@@ -419,7 +452,7 @@ def _parse_convention(lines: list[str]) -> Convention:
     agreed = _find(lines, lambda x: x.startswith("Have agreed as follows"), start)
     if agreed < 0:
         raise ParseError('convention: "Have agreed as follows:" not found')
-    preamble = "\n".join(_blocks(lines[start : agreed + 1]))
+    recitals = _blocks(lines[start : agreed + 1])
 
     witness = _find(lines, lambda x: x.startswith("IN WITNESS WHEREOF"), agreed)
     body_end = witness if witness >= 0 else len(lines)
@@ -474,7 +507,12 @@ def _parse_convention(lines: list[str]) -> Convention:
         if annex >= 0:
             _, rest = _title_and_body(lines[annex + 1 :])
             notes = _parse_notes(rest)
-    return Convention(preamble=preamble, chapters=chapters, notes=notes)
+    return Convention(
+        preamble="\n".join(text for text, _ in recitals),
+        chapters=chapters,
+        notes=notes,
+        preamble_pages=[pages for _, pages in recitals],
+    )
 
 
 def parse_resolution_and_convention(raw: str) -> tuple[Resolution, Convention]:

@@ -24,6 +24,7 @@ class Corpus:
     briefings: list[BriefingDocument] = field(default_factory=list)
     source_hashes: dict[str, str] = field(default_factory=dict)  # source id -> sha256 of its text
     origins: dict[str, str] = field(default_factory=dict)  # source id -> file it was read from
+    urls: dict[str, str] = field(default_factory=dict)  # source id -> official document URL
 
 
 def locate(
@@ -60,6 +61,7 @@ def load_corpus(
     briefings: list[BriefingDocument] = []
     hashes: dict[str, str] = {}
     origins: dict[str, str] = {}
+    urls: dict[str, str] = {}
     for source in load_manifest(settings.manifest_path):
         path = locate(source, settings, download_missing=download_missing, progress=progress)
         if path is None:
@@ -70,6 +72,8 @@ def load_corpus(
         text = read_document_text(path)
         hashes[source.id] = hashlib.sha256(text.encode("utf-8")).hexdigest()
         origins[source.id] = str(path)
+        if source.official_url:
+            urls[source.id] = source.official_url
         if source.kind == "convention":
             resolution, convention = parse_resolution_and_convention(text)
         elif path.suffix.lower() == ".md":
@@ -84,4 +88,4 @@ def load_corpus(
             )
     if resolution is None or convention is None:
         raise FetchError("the manifest declares no Convention source")
-    return Corpus(resolution, convention, briefings, hashes, origins)
+    return Corpus(resolution, convention, briefings, hashes, origins, urls)

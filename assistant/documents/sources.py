@@ -23,6 +23,11 @@ class Source:
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
+    def official_url(self) -> str:
+        """Where readers open the official document (the first download location), or ""."""
+        return self.urls[0] if self.urls else ""
+
+    @property
     def cache_name(self) -> str:
         """File name of the downloaded copy, e.g. ``A_RES_79_243_en.pdf``."""
         return f"{self.symbol.replace('/', '_')}_{self.language}.pdf"

@@ -12,7 +12,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.models import Chunk
 from assistant.settings import Settings
 
-LIST_FIELDS = ("cross_references",)
+LIST_FIELDS = ("cross_references", "pages")
 
 
 def make_client(settings: Settings) -> chromadb.ClientAPI:
@@ -51,6 +51,8 @@ def chunk_metadata(chunk: Chunk, content_hash: str) -> dict:
         "origin": chunk.origin,
         "seq": chunk.seq,
         "cross_references": json.dumps(chunk.cross_references),
+        "pages": json.dumps(chunk.pages),
+        "url": chunk.url,
         "hash": content_hash,
     }
     for key in ("article", "paragraph", "chapter"):
@@ -77,4 +79,6 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
         tail=meta.get("tail", ""),
         origin=meta.get("origin", ""),
         seq=meta.get("seq", 0),
+        pages=json.loads(meta.get("pages") or "[]"),
+        url=meta.get("url", ""),
     )

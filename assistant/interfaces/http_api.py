@@ -7,6 +7,8 @@
     POST /api/feedback         rate an answer returned by /api/ask (+1 / -1, optional comment)
     GET  /api/articles         every article (number, title, chapter)
     GET  /api/articles/{n}     one article by provision (404 outside 1..68)
+    POST /v1/chat/completions  OpenAI-compatible chat (JSON or SSE), see openai_compat.py
+    GET  /v1/models            the one model it serves
     GET  /healthz              liveness and readiness
     GET  /openapi.json, /docs  the OpenAPI schema and a self-contained page describing it
 
@@ -30,6 +32,8 @@ from pydantic import BaseModel, Field
 from assistant.answering.guard import InvalidQuestion
 from assistant.core import ArticleView, Assistant
 from assistant.feedback import MAX_COMMENT, FeedbackStore
+from assistant.interfaces import openai_compat
+from assistant.interfaces.schemas import CitationOut
 from assistant.models import Answer, Citation
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -51,14 +55,6 @@ class AskRequest(BaseModel):
         max_length=MAX_TURNS,
         description="Earlier turns, oldest first, as [question, answer] pairs (at most 20).",
     )
-
-
-class CitationOut(BaseModel):
-    label: str = Field(examples=["Art. 27(b)"])
-    source: str = Field(description='"convention", "resolution", "notes" or "briefing"')
-    article: int | None
-    paragraph: str | None
-    quote: str = Field(description="The exact text of the cited provision")
 
 
 class AnswerOut(BaseModel):
@@ -86,6 +82,8 @@ class ProvisionOut(BaseModel):
     paragraph: str | None
     chapeau: str = Field(description="Lead-in words of the paragraph a subparagraph belongs to")
     text: str
+    pages: list[int] = Field(description="Pages of the official PDF the provision is printed on")
+    url: str = Field(description="The official PDF opened at the provision's page")
 
 
 class ArticleSummary(BaseModel):
@@ -99,6 +97,8 @@ class ArticleOut(ArticleSummary):
     text: str = Field(description="The whole article as plain text")
     provisions: list[ProvisionOut]
     cross_references: list[int] = Field(description="Other articles this article refers to")
+    pages: list[int] = Field(description="Pages of the official PDF the article is printed on")
+    url: str = Field(description="The official PDF opened at the article's first page")
 
     @classmethod
     def of(cls, v: ArticleView) -> ArticleOut:
@@ -109,10 +109,19 @@ class ArticleOut(ArticleSummary):
             chapter_title=v.chapter_title,
             text=v.text(),
             provisions=[
-                ProvisionOut(label=c.label, paragraph=c.paragraph, chapeau=c.chapeau, text=c.text)
+                ProvisionOut(
+                    label=c.label,
+                    paragraph=c.paragraph,
+                    chapeau=c.chapeau,
+                    text=c.text,
+                    pages=c.pages,
+                    url=c.link,
+                )
                 for c in v.provisions
             ],
             cross_references=v.cross_references,
+            pages=v.pages,
+            url=v.link,
         )
 
 
@@ -164,8 +173,11 @@ def api_app(assistant: Assistant, feedback: FeedbackStore) -> FastAPI:
     async def limit_body(request: Request, call_next):
         size = request.headers.get("content-length")
         too_big = size is not None and size.isdigit() and int(size) > MAX_BODY
-        if too_big and request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": f"request body too large (limit {MAX_BODY} bytes)"}, 413)
+        if too_big and request.url.path.startswith(("/api/", "/v1/")):
+            message = f"request body too large (limit {MAX_BODY} bytes)"
+            if request.url.path.startswith("/v1/"):
+                return openai_compat.error_response(413, message)
+            return JSONResponse({"detail": message}, 413)
         return await call_next(request)
 
     def ask(req: AskRequest) -> Answer:
@@ -226,6 +238,8 @@ def api_app(assistant: Assistant, feedback: FeedbackStore) -> FastAPI:
                 f"The Convention has no Article {number}; its articles are numbered 1 to 68.",
             )
         return ArticleOut.of(view)
+
+    openai_compat.install(app, assistant)
 
     @app.get("/healthz", response_model=Health, tags=["service"])
     def healthz() -> Health:

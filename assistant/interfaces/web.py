@@ -3,7 +3,8 @@
 Citation labels in an answer are links (``#cite=<label>``); a small script (static/web.js)
 turns clicks on them into events of hidden components, whose handlers render the cited
 article into the side panel with the cited provision highlighted. ``#open=<n>`` opens an
-article in the panel, ``#article=<n>`` in the article browser tab.
+article in the panel, ``#article=<n>`` in the article browser tab. Sources, the side panel and
+the article browser also link to the official PDF at the provision's page (``...#page=N``).
 
 Served by :mod:`assistant.interfaces.http_api` (FastAPI outer app, Gradio mounted at "/").
 """
@@ -24,7 +25,7 @@ from assistant.answering.guard import InvalidQuestion
 from assistant.core import ArticleView, Assistant
 from assistant.feedback import FeedbackStore
 from assistant.labels import BRACKETED, label_covers, parse_article_label
-from assistant.models import Answer, Citation
+from assistant.models import Answer, Citation, page_link, pages_text
 
 STATIC = Path(__file__).with_name("static")
 EXAMPLES = [
@@ -59,6 +60,17 @@ class ChatSession:
 
 def cite_href(label: str) -> str:
     return "#cite=" + quote(label, safe="")
+
+
+def pdf_link_html(url: str, pages: list[int]) -> str:
+    """A link to the official PDF at the first of ``pages`` ("" without a page)."""
+    if not url or not pages:
+        return ""
+    return (
+        f'<a class="pdf-page" href="{html.escape(page_link(url, pages))}" target="_blank" '
+        f'rel="noopener noreferrer" title="Open the official PDF at this page">'
+        f"Official text, {pages_text(pages)} ↗</a>"
+    )
 
 
 def _md_text(text: str) -> str:
@@ -110,8 +122,10 @@ def answer_markdown(answer: Answer, shown: str | None = None) -> str:
         lines = ["**Sources**"]
         for i, c in enumerate(answer.citations, 1):
             title = f" · {_md_text(titles[c.label])}" if titles.get(c.label) else ""
+            page = f" · [{pages_text(c.pages)} ↗]({c.url})" if c.url and c.pages else ""
             lines.append(
                 f"{i}. [{c.label}]({cite_href(c.label)}){title} — “{_md_text(_shorten(c.quote))}”"
+                + page
             )
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
@@ -159,6 +173,7 @@ def article_html(view: ArticleView, cited: str | None = None, *, scheme: str = "
     refs = set(view.cross_references)
     rows: list[str] = []
     chapeau, shown = "", ""  # the lead-in and paragraph number already on the page
+    cited_pages: set[int] = set()
     for c in view.provisions:
         para = c.paragraph or ""
         num = "" if para.isalpha() else para.split("(")[0]
@@ -174,9 +189,11 @@ def article_html(view: ArticleView, cited: str | None = None, *, scheme: str = "
         hit = cited is not None and (label_covers(cited, c.label) or label_covers(c.label, cited))
         if hit:
             body = f"<mark>{body}</mark>"
+            cited_pages.update(c.pages)
         classes = ["prov"] + (["sub"] if sub and not prefix else []) + (["cited"] if hit else [])
+        page = f' data-page="{c.pages[0]}"' if c.pages else ""
         rows.append(
-            f'<p class="{" ".join(classes)}" data-label="{html.escape(c.label)}">{body}</p>'
+            f'<p class="{" ".join(classes)}" data-label="{html.escape(c.label)}"{page}>{body}</p>'
         )
     xrefs = ""
     if view.cross_references:
@@ -184,10 +201,13 @@ def article_html(view: ArticleView, cited: str | None = None, *, scheme: str = "
             f'<a href="#{scheme}={n}" class="xref">Art. {n}</a>' for n in view.cross_references
         )
         xrefs = f'<div class="xrefs"><span>Refers to</span> {links}</div>'
+    url = next((c.url for c in view.provisions if c.url), "")
+    pdf = pdf_link_html(url, sorted(cited_pages) or view.pages)
     return (
         f'<div class="article-view" data-article="{view.number}">'
         f'<div class="art-chapter">{html.escape(_chapter_line(view))}</div>'
         f"<h3>Article {view.number}. {html.escape(view.title)}</h3>"
+        + (f'<div class="pdf-line">{pdf}</div>' if pdf else "")
         + "".join(rows)
         + xrefs
         + "</div>"
@@ -226,10 +246,13 @@ def panel_html(bot: Assistant, target: str, session: ChatSession | None) -> str:
         return _panel_frame(value, '<p class="prov">This source is not in the conversation.</p>')
     citation, answer = found
     doc = next((p.document for p in answer.passages if p.label == value), citation.source)
+    pdf = pdf_link_html(citation.url.split("#")[0], citation.pages)
     body = (
         f'<div class="article-view"><div class="art-chapter">{html.escape(doc)}</div>'
         f"<h3>{html.escape(value)}</h3>"
-        f'<p class="prov cited"><mark>{_text_html(citation.quote, set(), "open")}</mark></p></div>'
+        + (f'<div class="pdf-line">{pdf}</div>' if pdf else "")
+        + f'<p class="prov cited"><mark>{_text_html(citation.quote, set(), "open")}</mark></p>'
+        "</div>"
     )
     return _panel_frame(value, body)
 

@@ -8,8 +8,13 @@ from importlib import resources
 
 
 @cache
+def table(name: str) -> dict[str, str]:
+    """The strings of ``<name>.toml`` in this folder."""
+    return tomllib.loads(resources.files(__name__).joinpath(f"{name}.toml").read_text())
+
+
 def messages() -> dict[str, str]:
-    return tomllib.loads(resources.files(__name__).joinpath("messages.toml").read_text())
+    return table("messages")
 
 
 def message(key: str, **values: object) -> str:

@@ -305,6 +305,8 @@ class HybridRetriever:
             question_similarity=question_similarity,
             matched_question=matched_question.text if matched_question else "",
             yes_no=matched_question.yes_no if matched_question else "",
+            pages=list(c.pages),
+            url=c.url,
         )
 
     @staticmethod

@@ -219,3 +219,49 @@ def test_sessions_are_separate_and_not_blocked(browser, web):
     finally:
         slow_user.close()
         other.close()
+
+
+def test_page_links_to_the_official_pdf(visit):
+    """Sources, the side panel and the article browser link to the official PDF at the page
+    of the provision; following the browser's link opens that page (the UN server is stood in
+    for by a local stub: nothing leaves the machine)."""
+    page = visit.page
+    visit.ask(QUESTION)
+    visit.wait_idle()
+    sources = visit.last_answer().locator("a[href*='#page=']")
+    assert sources.count() >= 1
+    hrefs = [sources.nth(i).get_attribute("href") for i in range(sources.count())]
+    assert any(h.endswith("t=pdf#page=16") for h in hrefs), hrefs  # Art. 27(b) is on p. 16
+
+    visit.last_answer().locator("a[href^='#cite=']", has_text="Art. 27(b)").first.click()
+    panel_link = page.locator("#source-panel a.pdf-page")
+    panel_link.wait_for()
+    assert panel_link.get_attribute("href").endswith("#page=16")
+    assert "p. 16" in panel_link.inner_text()
+
+    page.evaluate(
+        """() => { const a = document.createElement('a'); a.href = '#article=37';
+        a.textContent = 'go'; document.body.appendChild(a); a.click(); }"""
+    )
+    shows(page, "Article 37. Extradition")
+    link = page.locator("#article-view a.pdf-page")
+    first_page = int(page.locator("#article-view p.prov").first.get_attribute("data-page"))
+    assert link.get_attribute("href").endswith(f"#page={first_page}")
+    assert link.get_attribute("target") == "_blank"
+
+    opened: list[str] = []
+
+    def stub(route):
+        opened.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<title>official PDF</title>")
+
+    visit.context.route("https://documents.un.org/**", stub)
+    with visit.context.expect_page() as popup_info:
+        link.click()
+    popup = popup_info.value
+    popup.wait_for_load_state()
+    assert popup.url.endswith(f"t=pdf#page={first_page}")
+    assert opened and opened[0].startswith(
+        "https://documents.un.org/api/symbol/access?s=A/RES/79/243"
+    )
+    popup.close()
