@@ -18,7 +18,7 @@ from assistant.answering.support import support
 from assistant.documents.provision_notes import load_notes
 from assistant.index.catalog import Catalog
 from assistant.index.embeddings import make_embeddings
-from assistant.index.ingest import IngestReport, ingest, open_collection
+from assistant.index.ingest import IngestReport, indexed_text, ingest, open_collection
 from assistant.index.lexical import LexicalIndex
 from assistant.index.questions import QuestionIndex, indexed_questions, questions_collection_name
 from assistant.index.store import make_client
@@ -110,8 +110,10 @@ class Assistant:
     def _load(self) -> None:
         s = self.settings
         self.catalog = Catalog.from_collection(self.client.get_collection(s.collection))
-        self.lexical = LexicalIndex(self.catalog.chunks)
         self.notes = load_notes(s.provisions_dir)
+        self.lexical = LexicalIndex(
+            self.catalog.chunks, texts=[indexed_text(c, self.notes, s) for c in self.catalog.chunks]
+        )
         questions = [q for q in indexed_questions(self.notes) if q.label in self.catalog.by_label]
         self.retriever = HybridRetriever(
             self.client.get_collection(s.collection),

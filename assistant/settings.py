@@ -16,6 +16,7 @@ ASSISTANT_CANDIDATES         candidates per retriever before rank fusion (40)
 ASSISTANT_RRF_K              reciprocal rank fusion constant (60)
 ASSISTANT_MAX_QUESTION_CHARS longer questions are refused (4000)
 ASSISTANT_FETCH_TIMEOUT      seconds for a download (60)
+ASSISTANT_EXPAND_PROVISIONS  index each provision with our summary and questions appended (on)
 ASSISTANT_FUSION__<KNOB>     rank-fusion weights (assistant/retrieval/weights.py), e.g.
                              ``ASSISTANT_FUSION__QUESTIONS_DENSE=0`` turns the question index off
 ASSISTANT_LLM                LLM answerer as provider:model, e.g. ``openai:gpt-4o-mini``,
@@ -76,6 +77,9 @@ class Settings(BaseSettings):
     candidates: int = Field(40, ge=5, le=200, description="Per-retriever candidates before fusion")
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant")
     fusion: FusionWeights = Field(default_factory=FusionWeights)
+    expand_provisions: bool = Field(
+        True, description="Index each provision with our summary and questions appended"
+    )
     max_question_chars: int = 4000
     fetch_timeout: float = 60.0
     llm: str = Field("", description="provider:model of the LLM answerer; empty = extractive")

@@ -66,6 +66,14 @@ def load_notes(folder: Path) -> dict[str, ProvisionNote]:
     return out
 
 
+def expanded_text(text: str, note: ProvisionNote | None) -> str:
+    """A provision's indexed text with our plain words appended (document expansion): the
+    summary and the questions it answers."""
+    if note is None:
+        return text
+    return " ".join([text, note.summary, *(q.text for q in note.questions)])
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower().replace("’", "'"))
 

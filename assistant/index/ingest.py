@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from assistant.chunking import chunk_corpus
 from assistant.documents.loader import load_corpus
-from assistant.documents.provision_notes import load_notes
+from assistant.documents.provision_notes import ProvisionNote, expanded_text, load_notes
 from assistant.documents.sources import load_manifest
 from assistant.index.embeddings import make_embeddings
 from assistant.index.questions import indexed_questions, question_hash, questions_collection_name
@@ -48,8 +48,16 @@ class IngestReport:
         )
 
 
-def content_hash(chunk: Chunk) -> str:
-    payload = json.dumps([chunk.search_text(), asdict(chunk)], sort_keys=True, ensure_ascii=False)
+def indexed_text(chunk: Chunk, notes: dict[str, ProvisionNote], settings: Settings) -> str:
+    """What is embedded and matched lexically for a chunk: its search text, expanded with our
+    summary and questions when ``ASSISTANT_EXPAND_PROVISIONS`` is on."""
+    if settings.expand_provisions:
+        return expanded_text(chunk.search_text(), notes.get(chunk.label))
+    return chunk.search_text()
+
+
+def content_hash(chunk: Chunk, text: str) -> str:
+    payload = json.dumps([text, asdict(chunk)], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -114,16 +122,17 @@ def ingest(
         collection.delete(ids=orphan_ids)
         report.deleted += len(orphan_ids)
 
+    notes = load_notes(settings.provisions_dir)
     todo: list[tuple[Record, bool]] = []
     for origin, chunks in by_origin.items():
         records = []
         for c in chunks:
-            h = content_hash(c)
-            records.append(Record(c.id, c.search_text(), c.text, chunk_metadata(c, h), h))
+            text = indexed_text(c, notes, settings)
+            h = content_hash(c, text)
+            records.append(Record(c.id, text, c.text, chunk_metadata(c, h), h))
         todo += _changes(collection, records, {"origin": origin}, report)
     _embed(collection, todo, settings, embeddings, progress, "Embedding chunks", report)
 
-    notes = load_notes(settings.provisions_dir)
     labels = {c.label for chunks in by_origin.values() for c in chunks}
     unknown = sorted(set(notes) - labels)
     if unknown:
