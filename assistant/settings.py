@@ -170,6 +170,11 @@ class Settings(BaseSettings):
         return self.data_dir / "state.sqlite3"
 
     @property
+    def feedback_db(self) -> Path:
+        """Former name of :attr:`state_db` (feedback is a table of the state store)."""
+        return self.state_db
+
+    @property
     def provisions_dir(self) -> Path:
         """Our plain-language summaries and questions per provision (``*.toml``)."""
         return self.corpus_dir / "provisions"

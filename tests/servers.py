@@ -150,24 +150,27 @@ def assistant_exe() -> str:
     return str(Path(sys.executable).with_name("assistant"))
 
 
-@contextlib.contextmanager
-def app_process(args: list[str], env: dict[str, str], health_url: str, log: Path):
-    """``assistant <args>`` in its own process (its output in ``log``), until ``health_url``
-    answers 200; stopped with SIGTERM at the end."""
+def start_app(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """``assistant <args>`` in its own process, its output appended to ``log``."""
     with log.open("ab") as out:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             [assistant_exe(), *args],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, **env},
         )
+
+
+def wait_healthy(proc: subprocess.Popen, health_url: str, what: str) -> None:
+    wait_until(lambda: httpx.get(health_url, timeout=2).status_code == 200, what, 240, proc=proc)
+
+
+@contextlib.contextmanager
+def app_process(args: list[str], env: dict[str, str], health_url: str, log: Path):
+    """``assistant <args>`` until ``health_url`` answers 200; stopped with SIGTERM at the end."""
+    proc = start_app(args, env, log)
     try:
-        wait_until(
-            lambda: httpx.get(health_url, timeout=2).status_code == 200,
-            f"`assistant {' '.join(args)}` (log: {log})",
-            180,
-            proc,
-        )
+        wait_healthy(proc, health_url, f"`assistant {' '.join(args)}` (log: {log})")
         yield proc
     finally:
         stop(proc)

@@ -15,6 +15,8 @@ import logging
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
 from slack_bolt import App, BoltRequest
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
@@ -152,8 +154,6 @@ def make_bot(
 def add_route(app: FastAPI, bot: SlackBot, path: str = "/slack/events") -> None:
     """Serve the bot's events, commands and actions at ``path`` of a FastAPI app (signatures
     verified by Bolt; the work runs on the bot's own pools, the ack in a request thread)."""
-    from fastapi import Request, Response
-    from fastapi.concurrency import run_in_threadpool
 
     @app.post(path, include_in_schema=False)
     async def slack_events(request: Request) -> Response:
