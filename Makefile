@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup install model index run test lint format eval eval-gate eval-tuning bench clean \
-	browser llm-local calibrate
+	browser postgres llm-local calibrate
 
 setup: install model index      ## venv + dependencies + fine-tuned model + documents + index
 
@@ -53,6 +53,10 @@ clean:
 
 browser:                         ## headless Chromium for the browser tests (Debian package)
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+postgres:                        ## PostgreSQL server for the replica tests (Debian package)
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
 
 # Optional local LLM (README "LLM answers (optional)"): builds llama-cpp-python for this CPU
 # (~5 min) and serves the packaged Gemma 3 270M base model on an OpenAI-compatible endpoint.

@@ -37,6 +37,9 @@ def wait_until(check, what: str, timeout: float = 90.0, proc: subprocess.Popen |
                 return
         except (httpx.HTTPError, OSError):
             pass
+        except Exception as exc:  # psycopg.OperationalError while the server starts
+            if not type(exc).__module__.startswith("psycopg"):
+                raise
         time.sleep(0.3)
     pytest.fail(f"{what} did not start within {timeout:.0f} s")
 
@@ -114,29 +117,39 @@ def postgres_server() -> Iterator[str]:
         os.chown(root, owner.pw_uid, owner.pw_gid)
         os.chown(sockets, owner.pw_uid, owner.pw_gid)
     port = free_port()
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT}
-    subprocess.run(
-        [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "assistant", "-A", "trust"]
-        + ["-E", "UTF8", "--no-sync"],
-        check=True,
-        **quiet,
-    )
-    proc = subprocess.Popen(
-        [*prefix, str(bindir / "postgres"), "-D", str(data), "-h", "127.0.0.1"]
-        + ["-p", str(port), "-k", str(sockets), "-c", "fsync=off", "-c", "max_connections=200"],
-        **quiet,
-    )
+    log = root / "postgres.log"
+    with log.open("ab") as out:
+        if owner is not None:
+            os.chown(log, owner.pw_uid, owner.pw_gid)
+        quiet = {"stdout": out, "stderr": subprocess.STDOUT}
+        subprocess.run(
+            [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "assistant", "-A", "trust"]
+            + ["-E", "UTF8", "--no-sync"],
+            check=True,
+            **quiet,
+        )
+        proc = subprocess.Popen(
+            [*prefix, str(bindir / "postgres"), "-D", str(data), "-h", "127.0.0.1"]
+            + ["-p", str(port), "-k", str(sockets), "-c", "fsync=off", "-c", "max_connections=200"],
+            **quiet,
+        )
     try:
         import psycopg
 
         def ready() -> bool:
             with psycopg.connect(
-                f"postgresql://assistant@127.0.0.1:{port}/postgres", autocommit=True
+                f"postgresql://assistant@127.0.0.1:{port}/postgres",
+                autocommit=True,
+                connect_timeout=5,
             ) as conn:
                 conn.execute("CREATE DATABASE assistant")
             return True
 
-        wait_until(ready, "postgresql", 60, proc)
+        try:
+            wait_until(ready, "postgresql", 120, proc)
+        except BaseException:
+            print(log.read_text(errors="replace")[-3000:])  # shown with the failure
+            raise
         yield f"postgresql://assistant@127.0.0.1:{port}/assistant"
     finally:
         stop(proc)
