@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup install model index run test lint format eval eval-gate eval-tuning bench clean \
+.PHONY: setup install model index run test lint format eval eval-gate eval-tuning bench bench-replicas clean \
 	browser postgres llm-local calibrate
 
 setup: install model index      ## venv + dependencies + fine-tuned model + documents + index
@@ -47,6 +47,9 @@ calibrate: $(STAMP)              ## refit the abstention model on the tuning set
 
 bench: $(STAMP)                  ## latency / memory figures
 	$(PY) -m evals.bench
+
+bench-replicas: $(STAMP)         ## HTTP API throughput with 1 and 2 workers (Chroma server)
+	$(PY) -m evals.replicas
 
 clean:
 	rm -rf .data
