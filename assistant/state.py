@@ -10,6 +10,7 @@ The schema is created on first use (every process may race to do so; that is saf
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sqlite3
 import time
@@ -167,7 +168,8 @@ class Database:
         stale = seen_keys.c.claimed < now - ttl
         if lease is not None:
             stale = stale | (~seen_keys.c.done & (seen_keys.c.claimed < now - lease))
-        stmt = self.insert_ignore(seen_keys).values(key=key[:512], claimed=now, done=False)
+        key = _key_id(key)
+        stmt = self.insert_ignore(seen_keys).values(key=key, claimed=now, done=False)
         stmt = stmt.on_conflict_do_update(
             index_elements=[seen_keys.c.key],
             set_={"claimed": now, "done": False},
@@ -183,10 +185,18 @@ class Database:
     def release_done(self, key: str) -> None:
         """Mark a claimed key's work as finished (it is then never claimed again in its ttl)."""
         with self.engine.begin() as conn:
-            conn.execute(seen_keys.update().where(seen_keys.c.key == key[:512]).values(done=True))
+            conn.execute(
+                seen_keys.update().where(seen_keys.c.key == _key_id(key)).values(done=True)
+            )
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _key_id(key: str) -> str:
+    """A de-duplication key as stored: itself, or its SHA-256 when long (e.g. an edited
+    question's text)."""
+    return key if len(key) <= 200 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def _sqlite_transactions(engine: Engine) -> None:

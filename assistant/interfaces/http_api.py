@@ -312,6 +312,8 @@ def serve(
     the port (HTTP API and Slack only: the page keeps its sessions in one process)."""
     import uvicorn
 
+    from assistant.interfaces import get_assistant
+
     base = f"http://{host}:{port}"
     if workers <= 1:
         app = create_app(assistant, page=page, slack=slack)
@@ -324,11 +326,14 @@ def serve(
             "process): serving the HTTP API only; run page replicas on separate ports behind a "
             "proxy with sticky sessions"
         )
+    assistant = (assistant or get_assistant()).ensure_ready()  # index built once, not N times
+    if not assistant.settings.chroma_host:
+        print(
+            "note: several workers share the embedded index read-only; for replicas and "
+            "re-ingestion while serving, run a Chroma server (CHROMA_HOST)"
+        )
     os.environ["ASSISTANT_SERVE_PAGE"] = "false"
     os.environ["ASSISTANT_SERVE_SLACK"] = "true" if slack is not None else "false"
-    from assistant.interfaces import get_assistant
-
-    assistant = (assistant or get_assistant()).ensure_ready()  # index built once, not N times
     if slack is not None:  # a rejected token: one clear error here, not one per worker
         from assistant.interfaces.slack import make_bot
 

@@ -598,6 +598,11 @@ def test_config_from_env():
         SlackConfig.from_env({"SLACK_MODE": "socket"})
     with pytest.raises(SlackConfigError, match="SLACK_MODE"):
         SlackConfig.from_env(socket_env | {"SLACK_MODE": "carrier-pigeon"})
+    cfg = SlackConfig.from_env(http_env | {"SLACK_WORKERS": "8", "SLACK_API_URL": "http://x/api"})
+    assert (cfg.workers, cfg.api_url) == (8, "http://x/api/")
+    assert SlackConfig.from_env(http_env).api_url == "https://slack.com/api/"
+    with pytest.raises(SlackConfigError, match="SLACK_WORKERS"):
+        SlackConfig.from_env(http_env | {"SLACK_WORKERS": "0"})
 
 
 def test_cli_slack_without_tokens(monkeypatch, capsys):
@@ -608,6 +613,10 @@ def test_cli_slack_without_tokens(monkeypatch, capsys):
     assert main(["slack"]) == 2
     err = capsys.readouterr().err
     assert "SLACK_BOT_TOKEN" in err and "SLACK_SIGNING_SECRET" in err
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-token")  # serve --slack is always HTTP mode
+    assert main(["serve", "--slack"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SLACK_SIGNING_SECRET" in err
 
 
 def test_run_http_mode(slack, bot):
