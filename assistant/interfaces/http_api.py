@@ -8,6 +8,7 @@
     GET  /api/articles         every article (number, title, chapter)
     GET  /api/articles/{n}     one article by provision (404 outside 1..68)
     GET  /healthz              liveness and readiness
+    POST /slack/events         the Slack bot's events, commands and buttons (``--slack`` only)
     GET  /openapi.json, /docs  the OpenAPI schema and a self-contained page describing it
 
 Blocking work (answering) runs in the thread pool, so one slow answer never blocks others.
@@ -295,7 +296,7 @@ def app_from_env() -> FastAPI:
     if settings.serve_slack:
         from assistant.interfaces.slack import SlackConfig
 
-        slack = SlackConfig.from_env()
+        slack = SlackConfig.from_env({**os.environ, "SLACK_MODE": "http"})
     return create_app(page=settings.serve_page, slack=slack)
 
 
