@@ -3,8 +3,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup install model index run test lint format eval eval-gate eval-tuning bench clean \
-	browser llm-local calibrate
+.PHONY: setup install model index run test lint format eval eval-gate eval-tuning bench bench-replicas clean \
+	browser postgres llm-local calibrate
 
 setup: install model index      ## venv + dependencies + fine-tuned model + documents + index
 
@@ -48,11 +48,18 @@ calibrate: $(STAMP)              ## refit the abstention model on the tuning set
 bench: $(STAMP)                  ## latency / memory figures
 	$(PY) -m evals.bench
 
+bench-replicas: $(STAMP)         ## HTTP API throughput with 1 and 2 workers (Chroma server)
+	$(PY) -m evals.replicas
+
 clean:
 	rm -rf .data
 
 browser:                         ## headless Chromium for the browser tests (Debian package)
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+postgres:                        ## PostgreSQL server for the replica tests (Debian package)
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
 
 # Optional local LLM (README "LLM answers (optional)"): builds llama-cpp-python for this CPU
 # (~5 min) and serves the packaged Gemma 3 270M base model on an OpenAI-compatible endpoint.

@@ -127,8 +127,30 @@ def cmd_slack(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from assistant import Assistant
     from assistant.interfaces.http_api import serve
+    from assistant.interfaces.slack import SlackConfig, SlackConfigError, SlackStartupError
 
-    serve(host=args.host, port=args.port, assistant=Assistant(_settings(args)))
+    settings = _settings(args)
+    if args.source_dir:  # worker processes read their settings from the environment
+        os.environ["ASSISTANT_SOURCE_DIR"] = str(settings.source_dir)
+    slack = None
+    if args.slack or settings.serve_slack:
+        try:  # the web app serves Slack's HTTP endpoint: HTTP mode, signatures verified
+            slack = SlackConfig.from_env({**os.environ, "SLACK_MODE": "http"})
+        except SlackConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    try:
+        serve(
+            host=args.host,
+            port=args.port,
+            assistant=Assistant(settings),
+            workers=args.workers or settings.workers,
+            page=settings.serve_page and not args.no_page,
+            slack=slack,
+        )
+    except SlackStartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     return 0
 
 
@@ -148,8 +170,9 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 
 def cmd_feedback(args: argparse.Namespace) -> int:
     from assistant.feedback import FeedbackStore
+    from assistant.state import open_database
 
-    count = FeedbackStore(_settings(args).feedback_db).export_jsonl(Path(args.file))
+    count = FeedbackStore(open_database(_settings(args))).export_jsonl(Path(args.file))
     print(f"exported {count} feedback record(s) to {args.file}")
     return 0
 
@@ -188,6 +211,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve = add("serve", cmd_serve, "start the web page and HTTP API (default 127.0.0.1:7860)")
     serve.add_argument("--host", default=os.environ.get("ASSISTANT_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_PORT", "7860")))
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes on the port (HTTP API and Slack; env ASSISTANT_WORKERS)",
+    )
+    serve.add_argument("--no-page", action="store_true", help="serve the HTTP API only")
+    serve.add_argument(
+        "--slack",
+        action="store_true",
+        help="also serve the Slack bot at SLACK_PATH (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)",
+    )
     mcp = add("mcp", cmd_mcp, "serve the MCP server (stdio; --http: streamable HTTP)")
     mcp.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
     mcp.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")

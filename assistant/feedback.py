@@ -1,30 +1,18 @@
-"""Durable per-answer feedback (thumbs up/down + comment) in SQLite, shared by every interface."""
+"""Durable per-answer feedback (thumbs up/down + comment), shared by every interface and every
+worker: a table of the shared state store (``assistant/state.py``)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from assistant.models import Answer
+from sqlalchemy import insert, select
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created REAL NOT NULL,
-    interface TEXT NOT NULL,          -- "web", "slack", "api", ...
-    rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
-    comment TEXT NOT NULL DEFAULT '',
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    citations TEXT NOT NULL,          -- JSON list of {label, source, article, paragraph, quote}
-    abstained INTEGER NOT NULL,
-    user TEXT NOT NULL DEFAULT ''     -- opaque id (e.g. a Slack user id); never a token
-)
-"""
+from assistant.models import Answer
+from assistant.state import Database, feedback
+
 MAX_COMMENT = 2000
 
 
@@ -43,15 +31,10 @@ class FeedbackRecord:
 
 
 class FeedbackStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        with self._connect() as db:
-            db.execute(SCHEMA)
+    """Feedback in the state store: ``FeedbackStore(db)``, or ``FeedbackStore(path_or_url)``."""
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+    def __init__(self, db: Database | str | Path):
+        self.db = db if isinstance(db, Database) else Database(db)
 
     def record(
         self,
@@ -66,33 +49,31 @@ class FeedbackStore:
         if rating not in (-1, 1):
             raise ValueError("rating must be +1 (helpful) or -1 (not helpful)")
         cites = json.dumps([asdict(c) for c in answer.citations], ensure_ascii=False)
-        with self._lock, self._connect() as db:
-            cur = db.execute(
-                "INSERT INTO feedback (created, interface, rating, comment, question, answer,"
-                " citations, abstained, user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    time.time(),
-                    interface,
-                    rating,
-                    (comment or "")[:MAX_COMMENT],
-                    answer.question,
-                    answer.text,
-                    cites,
-                    int(answer.abstained),
-                    user,
-                ),
-            )
-            return int(cur.lastrowid)
+        row = {
+            "created": time.time(),
+            "interface": interface,
+            "rating": rating,
+            "comment": (comment or "")[:MAX_COMMENT],
+            "question": answer.question,
+            "answer": answer.text,
+            "citations": cites,
+            "abstained": int(answer.abstained),
+            "user": user,
+        }
+        with self.db.engine.begin() as conn:
+            return int(conn.execute(insert(feedback).values(row).returning(feedback.c.id)).scalar())
 
     def all(self) -> list[FeedbackRecord]:
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT id, created, interface, rating, comment, question, answer,"
-                " citations, abstained, user FROM feedback ORDER BY id"
-            ).fetchall()
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(select(feedback).order_by(feedback.c.id)).mappings().all()
         return [
             FeedbackRecord(
-                r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), bool(r[8]), r[9]
+                **{k: r[k] for k in ("id", "created", "interface", "rating", "comment")},
+                question=r["question"],
+                answer=r["answer"],
+                citations=json.loads(r["citations"]),
+                abstained=bool(r["abstained"]),
+                user=r["user"],
             )
             for r in rows
         ]

@@ -1,7 +1,7 @@
 """One typed settings object: environment variables (prefix ``ASSISTANT_``) over defaults.
 
 ASSISTANT_SOURCE_DIR         local mirror of the official documents (unset: download from the UN)
-ASSISTANT_DATA_DIR           download cache, Chroma store, feedback DB (default ``<repo>/.data``)
+ASSISTANT_DATA_DIR           download cache, Chroma store, state DB (default ``<repo>/.data``)
 ASSISTANT_CORPUS_DIR         source manifest and our briefing notes (default ``<repo>/corpus``)
 ASSISTANT_EMBEDDING_MODEL    ``convention-minilm`` (default: the packaged all-MiniLM-L6-v2
                              fine-tuned on our question index by ``assistant finetune``, which
@@ -11,6 +11,16 @@ ASSISTANT_EMBEDDING_MODEL    ``convention-minilm`` (default: the packaged all-Mi
 ASSISTANT_MODELS_DIR         where fine-tuned models live (default ``<repo>/.data/models``)
 ASSISTANT_COLLECTION         Chroma collection name (default ``convention``)
 CHROMA_HOST / CHROMA_PORT    use a Chroma server (HttpClient) instead of the embedded store
+ASSISTANT_DATABASE_URL       the shared state store (feedback, Slack thread history, event
+                             de-duplication): empty = SQLite ``<data dir>/state.sqlite3``; or
+                             ``sqlite:////path/state.sqlite3``, or
+                             ``postgresql://user:password@host:5432/db`` for replicas on several
+                             machines (never logged with its password)
+ASSISTANT_WORKERS            worker processes of ``assistant serve`` (1; more serve the HTTP API
+                             and Slack, not the page, whose sessions live in one process)
+ASSISTANT_SERVE_PAGE         ``assistant serve`` serves the chat page at / (true)
+ASSISTANT_SERVE_SLACK        ``assistant serve`` also serves the Slack bot's HTTP endpoint
+                             (false; SLACK_* variables as for ``assistant slack`` in HTTP mode)
 ASSISTANT_TOP_K              passages used for an answer (5)
 ASSISTANT_CANDIDATES         candidates per retriever before rank fusion (40)
 ASSISTANT_RRF_K              reciprocal rank fusion constant (60)
@@ -73,6 +83,12 @@ class Settings(BaseSettings):
     collection: str = "convention"
     chroma_host: str | None = Field(None, validation_alias=AliasChoices("CHROMA_HOST"))
     chroma_port: int = Field(8000, validation_alias=AliasChoices("CHROMA_PORT"))
+    database_url: SecretStr = Field(
+        SecretStr(""), description="Shared state store URL (SQLite default, or PostgreSQL)"
+    )
+    workers: int = Field(1, ge=1, le=64, description="Worker processes of `assistant serve`")
+    serve_page: bool = Field(True, description="`assistant serve` serves the chat page")
+    serve_slack: bool = Field(False, description="`assistant serve` serves Slack's endpoint")
     top_k: int = Field(5, ge=1, le=20)
     candidates: int = Field(40, ge=5, le=200, description="Per-retriever candidates before fusion")
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant")
@@ -146,8 +162,21 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def state_url(self) -> str:
+        """The state store's database URL (``ASSISTANT_DATABASE_URL``, else SQLite here)."""
+        from assistant.state import normalise_url
+
+        return normalise_url(self.database_url.get_secret_value() or self.state_db)
+
+    @property
+    def state_db(self) -> Path:
+        """The default (SQLite) state store."""
+        return self.data_dir / "state.sqlite3"
+
+    @property
     def feedback_db(self) -> Path:
-        return self.data_dir / "feedback.sqlite3"
+        """Former name of :attr:`state_db` (feedback is a table of the state store)."""
+        return self.state_db
 
     @property
     def provisions_dir(self) -> Path:

@@ -10,6 +10,7 @@
     POST /v1/chat/completions  OpenAI-compatible chat (JSON or SSE), see openai_compat.py
     GET  /v1/models            the one model it serves
     GET  /healthz              liveness and readiness
+    POST /slack/events         the Slack bot's events, commands and buttons (``--slack`` only)
     GET  /openapi.json, /docs  the OpenAPI schema and a self-contained page describing it
 
 Blocking work (answering) runs in the thread pool, so one slow answer never blocks others.
@@ -22,7 +23,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -35,6 +36,10 @@ from assistant.feedback import MAX_COMMENT, FeedbackStore
 from assistant.interfaces import openai_compat
 from assistant.interfaces.schemas import CitationOut
 from assistant.models import Answer, Citation
+from assistant.state import open_database
+
+if TYPE_CHECKING:
+    from assistant.interfaces.slack import SlackConfig
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 log = logging.getLogger(__name__)
@@ -258,17 +263,25 @@ def create_app(
     feedback: FeedbackStore | None = None,
     *,
     page: bool = True,
+    slack: SlackConfig | None = None,
 ) -> FastAPI:
-    """The whole web app: HTTP API plus (``page``) the Gradio chat page at "/"."""
-    import gradio as gr
-
+    """The whole web app: HTTP API, (``page``) the Gradio chat page at "/" and (``slack``) the
+    Slack bot's HTTP endpoint, all over one Assistant and one shared state store."""
     from assistant.interfaces import get_assistant
-    from assistant.interfaces.web import build, page_assets
 
     assistant = assistant or get_assistant()
-    feedback = feedback or FeedbackStore(assistant.settings.feedback_db)
+    feedback = feedback or FeedbackStore(open_database(assistant.settings))
     app = api_app(assistant, feedback)
+    if slack is not None:
+        from assistant.interfaces.slack import add_route, make_bot
+
+        bot = make_bot(slack, assistant.ensure_ready(), state=feedback.db)
+        add_route(app, bot, slack.path)
     if page:
+        import gradio as gr
+
+        from assistant.interfaces.web import build, page_assets
+
         assistant.ensure_ready()
         blocks = build(assistant, feedback)
         app = gr.mount_gradio_app(
@@ -287,13 +300,68 @@ def create_app(
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 7860, assistant: Assistant | None = None) -> None:
-    """Run the web app with uvicorn (blocking)."""
+def app_from_env() -> FastAPI:
+    """The app each worker of ``assistant serve --workers N`` builds (settings from the
+    environment: ASSISTANT_SERVE_PAGE, ASSISTANT_SERVE_SLACK, ...)."""
+    from assistant.settings import Settings
+
+    settings = Settings()
+    slack = None
+    if settings.serve_slack:
+        from assistant.interfaces.slack import SlackConfig
+
+        slack = SlackConfig.from_env({**os.environ, "SLACK_MODE": "http"})
+    return create_app(page=settings.serve_page, slack=slack)
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    assistant: Assistant | None = None,
+    *,
+    workers: int = 1,
+    page: bool = True,
+    slack: SlackConfig | None = None,
+) -> None:
+    """Run the web app with uvicorn (blocking); ``workers`` > 1 runs that many processes on
+    the port (HTTP API and Slack only: the page keeps its sessions in one process)."""
     import uvicorn
 
-    app = create_app(assistant)
-    print(f"Convention Assistant on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    from assistant.interfaces import get_assistant
+
+    base = f"http://{host}:{port}"
+    if workers <= 1:
+        app = create_app(assistant, page=page, slack=slack)
+        print(f"Convention Assistant on {base}  (API docs: {base}/docs)")
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return
+    if page:
+        print(
+            "note: the chat page is not served by several workers (its sessions live in one "
+            "process): serving the HTTP API only; run page replicas on separate ports behind a "
+            "proxy with sticky sessions"
+        )
+    assistant = (assistant or get_assistant()).ensure_ready()  # index built once, not N times
+    if not assistant.settings.chroma_host:
+        print(
+            "note: several workers share the embedded index read-only; for replicas and "
+            "re-ingestion while serving, run a Chroma server (CHROMA_HOST)"
+        )
+    os.environ["ASSISTANT_SERVE_PAGE"] = "false"
+    os.environ["ASSISTANT_SERVE_SLACK"] = "true" if slack is not None else "false"
+    if slack is not None:  # a rejected token: one clear error here, not one per worker
+        from assistant.interfaces.slack import make_bot
+
+        make_bot(slack, assistant).close()
+    print(f"Convention Assistant API on {base}, {workers} workers  (API docs: {base}/docs)")
+    uvicorn.run(
+        "assistant.interfaces.http_api:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 def docs_page(schema: dict) -> str:

@@ -8,14 +8,16 @@ interactivity requests to the bot's HTTP endpoint.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
 import json
+import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode
@@ -23,6 +25,8 @@ from urllib.parse import parse_qs, urlencode
 import httpx
 
 BOT_USER_ID = "UBOTCONV1"
+BOT_TOKEN = "xoxb-0000-test-bot-token-do-not-log"
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_ID = "BBOTCONV1"
 TEAM_ID = "T0TEST001"
 
@@ -33,6 +37,7 @@ class Call:
     params: dict
     headers: dict
     status: int = 200
+    ts: str = ""  # the message a chat.postMessage / chat.update answered for
 
     @property
     def blocks_text(self) -> str:
@@ -76,8 +81,9 @@ class FakeSlack:
                     self.end_headers()
                     return
                 status, body, extra = fake._answer(method, params)
+                ts = json.loads(body).get("ts", "") if body.startswith("{") else ""
                 with fake._lock:
-                    fake.calls.append(Call(method, params, dict(self.headers.items()), status))
+                    fake.calls.append(Call(method, params, dict(self.headers.items()), status, ts))
                 data = body.encode()
                 self.send_response(status)
                 for k, v in extra.items():
@@ -178,9 +184,55 @@ class FakeSlack:
                 )
             time.sleep(0.05)
 
+    def messages(self, channel: str) -> dict[str, Call]:
+        """Each message in ``channel`` as it finally reads (its chat.postMessage, or the last
+        chat.update of it), by ts, in the order they were posted."""
+        final: dict[str, Call] = {}
+        for c in self.find("chat.postMessage", channel=channel) + self.find(
+            "chat.update", channel=channel
+        ):
+            final[c.ts] = c  # updates come after the post they update
+        return final
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@contextlib.contextmanager
+def loopback_only() -> Iterator[None]:
+    """Fail any name resolution but the loopback interface's (e.g. of slack.com)."""
+    real = socket.getaddrinfo
+
+    def guarded(host, *args, **kwargs):
+        if host not in ("127.0.0.1", "localhost", b"127.0.0.1"):
+            raise OSError(f"test tried to reach {host!r}: only 127.0.0.1 is allowed")
+        return real(host, *args, **kwargs)
+
+    socket.getaddrinfo = guarded
+    try:
+        yield
+    finally:
+        socket.getaddrinfo = real
+
+
+@contextlib.contextmanager
+def serving(app) -> Iterator[tuple[SlackSender, object]]:
+    """The Bolt ``app`` served over HTTP on 127.0.0.1 by the bot's own server; yields a sender
+    of signed requests and the server."""
+    from assistant.interfaces.slack import make_http_server
+
+    server = make_http_server(app, "127.0.0.1", 0, "/slack/events")
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        yield SlackSender(f"http://{host}:{port}/slack/events", SIGNING_SECRET), server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def signature(secret: str, timestamp: str, body: str) -> str:

@@ -19,10 +19,11 @@ from slack_sdk import WebClient
 from assistant.feedback import FeedbackStore
 from assistant.interfaces.slack import SlackBot, SlackConfig, SlackConfigError, make_http_server
 from assistant.interfaces.slack import formatting as fmt
-from assistant.interfaces.slack.history import ThreadHistory, TTLSet
+from assistant.interfaces.slack.history import Deduplicator, ThreadHistory
 from assistant.interfaces.slack.server import RedactingFilter
 from assistant.interfaces.slack.text import article_number, clean_question
 from assistant.models import Answer, Citation
+from assistant.state import Database
 from tests.interfaces.slack_fake import BOT_ID, BOT_USER_ID, FakeSlack, SlackSender
 
 BOT_TOKEN = "xoxb-0000-test-bot-token-do-not-log"
@@ -58,16 +59,23 @@ def slack(loopback_only):
 
 
 @pytest.fixture(scope="module")
-def feedback_store(tmp_path_factory) -> FeedbackStore:
-    return FeedbackStore(tmp_path_factory.mktemp("slack") / "feedback.sqlite3")
+def state(tmp_path_factory) -> Database:
+    return Database(tmp_path_factory.mktemp("slack") / "state.sqlite3")
 
 
 @pytest.fixture(scope="module")
-def slack_bot(bot, slack, feedback_store) -> SlackBot:
+def feedback_store(state) -> FeedbackStore:
+    return FeedbackStore(state)
+
+
+@pytest.fixture(scope="module")
+def slack_bot(bot, slack, state) -> SlackBot:
     bot.ensure_ready()
     client = WebClient(token=BOT_TOKEN, base_url=slack.base_url)
     # token verification stays on: App() calls auth.test, on the fake server
-    return SlackBot(bot, client=client, signing_secret=SIGNING_SECRET, feedback=feedback_store)
+    slack_bot = SlackBot(bot, client=client, signing_secret=SIGNING_SECRET, state=state)
+    yield slack_bot
+    slack_bot.close()
 
 
 @pytest.fixture(scope="module")
@@ -129,13 +137,13 @@ def test_direct_message_answered_in_thread(slack, sender):
 
 def test_acknowledges_before_answering(slack, sender, slack_bot, monkeypatch):
     """The HTTP response (the ack) does not wait for a slow answer."""
-    real_ask = slack_bot.ask
+    real_stream = slack_bot.ask_stream
 
-    def slow_ask(question, history):
+    def slow_stream(question, history):
         time.sleep(2)
-        return real_ask(question, history)
+        return real_stream(question, history)
 
-    monkeypatch.setattr(slack_bot, "ask", slow_ask)
+    monkeypatch.setattr(slack_bot, "ask_stream", slow_stream)
     start = time.monotonic()
     _, resp = sender.mention("C0SLOWACK1", SUBSCRIBER_Q)
     assert resp.status_code == 200
@@ -145,13 +153,13 @@ def test_acknowledges_before_answering(slack, sender, slack_bot, monkeypatch):
 
 def test_follow_up_in_thread_uses_history(slack, sender, slack_bot, bot, monkeypatch):
     seen: list[tuple[str, list]] = []
-    real_ask = slack_bot.ask
+    real_stream = slack_bot.ask_stream
 
-    def recording_ask(question, history):
+    def recording_stream(question, history):
         seen.append((question, list(history)))
-        return real_ask(question, history)
+        return real_stream(question, history)
 
-    monkeypatch.setattr(slack_bot, "ask", recording_ask)
+    monkeypatch.setattr(slack_bot, "ask_stream", recording_stream)
     root, _ = sender.mention("C0FOLLOW01", SUBSCRIBER_Q)
     slack.wait_for("chat.postMessage", channel="C0FOLLOW01")
     sender.mention("C0FOLLOW01", SAFEGUARDS_Q, thread_ts=root)
@@ -424,7 +432,7 @@ def test_slash_question_posted_in_channel_with_thread(slack, sender, slack_bot):
     assert "<@U0ALICE01> asked" in call.blocks_text
     assert "Art. 27(b)" in labels_in_blocks(call)
     # ...whose thread takes follow-ups (a mention there is answered with the history)
-    (key,) = [k for k in list(slack_bot.history._threads) if k[0] == "C0SLASH003"]
+    (key,) = slack_bot.history.threads("C0SLASH003")
     sender.mention("C0SLASH003", SAFEGUARDS_Q, thread_ts=key[1])
     calls = slack.wait_for("chat.postMessage", channel="C0SLASH003", count=2)
     assert calls[1].params["thread_ts"] == key[1]
@@ -548,19 +556,28 @@ def test_clean_question_and_article_numbers():
     ]
 
 
-def test_history_and_dedup_bounded():
-    h = ThreadHistory(max_threads=2, max_turns=3)
+def test_history_and_dedup_bounded(tmp_path):
+    db = Database(tmp_path / "state.sqlite3")
+    h = ThreadHistory(db, max_threads=2, max_turns=3)
     for i in range(5):
         h.add(("C", "1"), f"t{i}", f"q{i}", f"a{i}")
     assert h.turns(("C", "1")) == [("q2", "a2"), ("q3", "a3"), ("q4", "a4")]
     h.add(("C", "2"), "x", "q", "a")
     h.add(("C", "3"), "y", "q", "a")
     assert ("C", "1") not in h and ("C", "3") in h
-    now = [0.0]
-    seen = TTLSet(ttl=10, max_size=100, clock=lambda: now[0])
+    assert h.turns(("C", "1")) == []
+    now = [1000.0]
+    seen = Deduplicator(db, ttl=10, clock=lambda: now[0])
     assert seen.first_time("e1") and not seen.first_time("e1")
-    now[0] = 11
+    now[0] = 1011
     assert seen.first_time("e1")
+    # an interrupted claim (no done() within its lease) may be taken up again, a done one not
+    assert seen.claim("e2", lease=5) and not seen.claim("e2", lease=5)
+    now[0] = 1017
+    assert seen.claim("e2", lease=5)
+    seen.done("e2")
+    now[0] = 1019
+    assert not seen.claim("e2", lease=1)
 
 
 def test_config_from_env():
@@ -581,6 +598,11 @@ def test_config_from_env():
         SlackConfig.from_env({"SLACK_MODE": "socket"})
     with pytest.raises(SlackConfigError, match="SLACK_MODE"):
         SlackConfig.from_env(socket_env | {"SLACK_MODE": "carrier-pigeon"})
+    cfg = SlackConfig.from_env(http_env | {"SLACK_WORKERS": "8", "SLACK_API_URL": "http://x/api"})
+    assert (cfg.workers, cfg.api_url) == (8, "http://x/api/")
+    assert SlackConfig.from_env(http_env).api_url == "https://slack.com/api/"
+    with pytest.raises(SlackConfigError, match="SLACK_WORKERS"):
+        SlackConfig.from_env(http_env | {"SLACK_WORKERS": "0"})
 
 
 def test_cli_slack_without_tokens(monkeypatch, capsys):
@@ -591,6 +613,10 @@ def test_cli_slack_without_tokens(monkeypatch, capsys):
     assert main(["slack"]) == 2
     err = capsys.readouterr().err
     assert "SLACK_BOT_TOKEN" in err and "SLACK_SIGNING_SECRET" in err
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-token")  # serve --slack is always HTTP mode
+    assert main(["serve", "--slack"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SLACK_SIGNING_SECRET" in err
 
 
 def test_run_http_mode(slack, bot):

@@ -5,13 +5,15 @@
 
 from assistant.interfaces.slack.app import SlackBot
 from assistant.interfaces.slack.config import SlackConfig, SlackConfigError, SlackStartupError
-from assistant.interfaces.slack.server import make_http_server, run
+from assistant.interfaces.slack.server import add_route, make_bot, make_http_server, run
 
 __all__ = [
     "SlackBot",
     "SlackConfig",
     "SlackConfigError",
     "SlackStartupError",
+    "add_route",
+    "make_bot",
     "make_http_server",
     "run",
 ]

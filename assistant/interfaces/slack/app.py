@@ -8,13 +8,16 @@ Behaviour (documented in the README, section "Slack bot"):
 * **Direct messages** (``message.im``) are all answered, in the message's thread; replies in
   that thread are follow-ups.
 * **History** is kept by the bot, keyed by (channel, thread_ts), bounded (LRU of threads, at most
-  10 turns each) and in memory: threads are never re-read through Slack's rate-limited APIs.
+  10 turns each) in the shared state store (``assistant/state.py``: SQLite or PostgreSQL), so a
+  restart or another replica keeps it; threads are never re-read through Slack's rate-limited
+  APIs.
 * **Edits**: editing a question the bot already answered (text actually changed) gets one new
   answer in the same thread, which replaces that turn in the history; edits of other messages
   are ignored. **Deletes**: a deleted question is dropped from the thread history (a deleted
   thread root forgets the whole thread).
 * **Duplicates**: each event is handled once (event_id, and (channel, ts) of the message, so
-  Slack's retries and the same message arriving as two event types never answer twice).
+  Slack's retries and the same message arriving as two event types never answer twice), also
+  across restarts and replicas (the keys are in the state store).
 * **Bots**: messages from any bot (bot_id, subtype bot_message) or from this bot are ignored.
 * ``/convention 27`` shows Article 27 and ``/convention`` alone shows usage, both only to the
   user (ephemeral); ``/convention <question>`` posts the cited answer in the channel as a new
@@ -23,16 +26,21 @@ Behaviour (documented in the README, section "Slack bot"):
 * Every answer carries Helpful / Not helpful buttons, recorded in the feedback store shared with
   the web UI (``interface="slack"``, the Slack user id as ``user``).
 
-Every handler acknowledges at once (events are acknowledged by Bolt before the listener runs;
-commands and actions call ``ack()`` first) and answers afterwards on Bolt's worker threads.
-Web API calls retry on HTTP 429, honouring Retry-After.
+**Concurrency.** Every request (event, slash command, button click) is acknowledged in the
+thread that received it, before any other work (Bolt lazy listeners with
+``process_before_response``), so the acknowledgement never waits for a worker. The listeners
+then run on a small pool of their own (``listener_workers``), and questions are answered on a
+separate bounded pool (``answer_workers``), several in parallel with no lock: a burst of
+questions queues there while clicks, articles and acknowledgements go on. Answers stream into
+their message while they are written (``streaming.py``). Web API calls retry on HTTP 429,
+honouring Retry-After.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -48,15 +56,23 @@ from assistant.answering.guard import InvalidQuestion
 from assistant.core import Assistant
 from assistant.feedback import FeedbackStore
 from assistant.interfaces.slack import formatting as fmt
-from assistant.interfaces.slack.history import AnswerRegistry, ThreadHistory, ThreadKey, TTLSet
+from assistant.interfaces.slack.history import (
+    AnswerRegistry,
+    Deduplicator,
+    ThreadHistory,
+    ThreadKey,
+)
+from assistant.interfaces.slack.streaming import StreamedReply
 from assistant.interfaces.slack.text import article_number, clean_question
 from assistant.models import Answer
+from assistant.state import Database, open_database
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/convention"
 ORDINARY_SUBTYPES = {None, "file_share", "thread_broadcast"}
 SORRY = ":x: Sorry, something went wrong while answering. Please try again in a moment."
+ANSWER_LEASE = 240.0  # seconds: an unfinished answer's event may be taken up by a retry after
 
 
 def retry_handlers(max_retries: int = 3) -> list:
@@ -67,8 +83,13 @@ def retry_handlers(max_retries: int = 3) -> list:
     ]
 
 
+def _ack(ack: Callable) -> None:
+    """Every request's acknowledgement: at once, in the thread that received it."""
+    ack()
+
+
 class SlackBot:
-    """Owns the Bolt ``App`` and the bot's bounded state."""
+    """Owns the Bolt ``App``, its worker pools and its view of the shared state store."""
 
     def __init__(
         self,
@@ -77,10 +98,13 @@ class SlackBot:
         token: str | None = None,
         signing_secret: str = "",
         client: WebClient | None = None,
+        state: Database | None = None,
         feedback: FeedbackStore | None = None,
-        history: ThreadHistory | None = None,
         token_verification: bool = True,
         rate_limit_retries: int = 3,
+        answer_workers: int = 4,
+        listener_workers: int = 4,
+        stream_interval: float = 1.0,
     ):
         if client is None:
             if not token:
@@ -93,17 +117,28 @@ class SlackBot:
             h for h in retry_handlers(rate_limit_retries) if type(h) not in known
         )
         self.rate_limit_retries = rate_limit_retries
+        self.stream_interval = stream_interval
         self._assistant = assistant
-        self._feedback = feedback
-        self._ask_lock = threading.Lock()
-        self.history = history or ThreadHistory()
-        self.dedup = TTLSet()
-        self.answers = AnswerRegistry()
+        if state is None:
+            settings = assistant.settings if isinstance(assistant, Assistant) else None
+            if settings is None:
+                from assistant.settings import Settings
+
+                settings = Settings()
+            state = open_database(settings)
+        self.state = state
+        self.feedback = feedback or FeedbackStore(state)
+        self.history = ThreadHistory(state)
+        self.dedup = Deduplicator(state)
+        self.answers = AnswerRegistry(state)
+        self.answering = ThreadPoolExecutor(answer_workers, thread_name_prefix="slack-answer")
+        self.listening = ThreadPoolExecutor(listener_workers, thread_name_prefix="slack-listener")
         self.app = App(
             client=client,
             signing_secret=signing_secret,
             token_verification_enabled=token_verification,
-            process_before_response=False,
+            process_before_response=True,  # ack in the request's thread, work lazily after
+            listener_executor=self.listening,
             name="convention-assistant",
         )
         self._register()
@@ -112,11 +147,11 @@ class SlackBot:
 
     def _register(self) -> None:
         app = self.app
-        app.event("app_mention")(self.on_mention)
-        app.event("message")(self.on_message)
-        app.command(COMMAND)(self.on_command)
-        app.action(fmt.ACTION_HELPFUL)(self.on_feedback)
-        app.action(fmt.ACTION_NOT_HELPFUL)(self.on_feedback)
+        app.event("app_mention")(ack=_ack, lazy=[self.on_mention])
+        app.event("message")(ack=_ack, lazy=[self.on_message])
+        app.command(COMMAND)(ack=_ack, lazy=[self.on_command])
+        app.action(fmt.ACTION_HELPFUL)(ack=_ack, lazy=[self.on_feedback])
+        app.action(fmt.ACTION_NOT_HELPFUL)(ack=_ack, lazy=[self.on_feedback])
 
     @property
     def assistant(self) -> Assistant:
@@ -124,18 +159,19 @@ class SlackBot:
             self._assistant = self._assistant()
         return self._assistant
 
-    @property
-    def feedback(self) -> FeedbackStore:
-        if self._feedback is None:
-            self._feedback = FeedbackStore(self.assistant.settings.feedback_db)
-        return self._feedback
+    def close(self) -> None:
+        """Stop taking work; answers in progress finish."""
+        self.answering.shutdown(wait=False, cancel_futures=True)
+        self.listening.shutdown(wait=False, cancel_futures=True)
 
     # --- events ----------------------------------------------------------------------------
 
     def on_mention(self, body: dict, event: dict, context: Any, client: WebClient) -> None:
-        if self._from_bot(event, context) or not self._first(body, event):
+        if self._from_bot(event, context):
             return
-        self._reply_in_thread(client, event, context)
+        keys = self._claim(body, event)
+        if keys is not None:
+            self._reply_in_thread(client, event, context, keys)
 
     def on_message(self, body: dict, event: dict, context: Any, client: WebClient) -> None:
         subtype = event.get("subtype")
@@ -144,9 +180,11 @@ class SlackBot:
         elif subtype == "message_changed":
             self._on_edited(body, event, context, client)
         elif subtype in ORDINARY_SUBTYPES and event.get("channel_type") == "im":
-            if self._from_bot(event, context) or not self._first(body, event):
+            if self._from_bot(event, context):
                 return
-            self._reply_in_thread(client, event, context)
+            keys = self._claim(body, event)
+            if keys is not None:
+                self._reply_in_thread(client, event, context, keys)
         # Channel messages without a mention, joins, bot messages...: nothing to do.
 
     def _on_deleted(self, event: dict) -> None:
@@ -168,18 +206,21 @@ class SlackBot:
             return  # e.g. a link preview was added: the question did not change
         if not self.dedup.first_time(("event", body.get("event_id") or event.get("event_ts"))):
             return
-        if not self.dedup.first_time(("edit", channel, ts, question)):
+        edit = ("edit", channel, ts, question)
+        if not self.dedup.claim(edit, ANSWER_LEASE):
             return
-        self._answer(client, key, ts, question, note=":pencil2: Answer to the edited question:")
+        note = ":pencil2: Answer to the edited question:"
+        self._submit(self._answer, client, key, ts, question, note=note, keys=[edit])
 
-    def _reply_in_thread(self, client: WebClient, event: dict, context: Any) -> None:
+    def _reply_in_thread(self, client: WebClient, event: dict, context: Any, keys: list) -> None:
         channel, ts = event["channel"], event["ts"]
         key = (channel, event.get("thread_ts") or ts)
         question = clean_question(event.get("text", ""), context.bot_user_id)
         if not question:
             self._post(client, key, [fmt.text_message(fmt.USAGE)])
+            self._done(keys)
             return
-        self._answer(client, key, ts, question)
+        self._submit(self._answer, client, key, ts, question, keys=keys)
 
     def _from_bot(self, event: dict, context: Any) -> bool:
         return bool(
@@ -188,42 +229,80 @@ class SlackBot:
             or (context.bot_user_id and event.get("user") == context.bot_user_id)
         )
 
-    def _first(self, body: dict, event: dict) -> bool:
-        """False for a repeated delivery: the same event id, or the same message seen before."""
+    def _claim(self, body: dict, event: dict) -> list | None:
+        """The de-duplication keys of a first delivery, claimed (None for a repeat: the same
+        event id, or the same message seen before, by this process or another)."""
+        keys = []
         event_id = body.get("event_id")
-        if event_id and not self.dedup.first_time(("event", event_id)):
-            log.info("duplicate event %s ignored", event_id)
-            return False
-        message = (event.get("channel"), event.get("ts"))
-        if all(message) and not self.dedup.first_time(("message", *message)):
-            log.info("message already handled (%s event)", event.get("type"))
-            return False
-        return True
+        if event_id:
+            keys.append(("event", event_id))
+        if event.get("channel") and event.get("ts"):
+            keys.append(("message", event["channel"], event["ts"]))
+        for i, k in enumerate(keys):
+            if not self.dedup.claim(k, ANSWER_LEASE):
+                log.info("duplicate delivery ignored (%s)", k[0])
+                self._done(keys[:i])
+                return None
+        return keys
+
+    def _done(self, keys: list) -> None:
+        for k in keys:
+            self.dedup.done(k)
 
     # --- answering -------------------------------------------------------------------------
 
+    def ask_stream(self, question: str, history: list[tuple[str, str]]) -> Iterator[str | Answer]:
+        """Text deltas, then the final Answer (``Assistant.ask_stream``; safe in parallel)."""
+        return self.assistant.ask_stream(question, history=history)
+
     def ask(self, question: str, history: list[tuple[str, str]]) -> Answer:
-        with self._ask_lock:  # one answer at a time: the retrieval stack is shared
-            return self.assistant.ask(question, history=history)
+        *_, answer = self.ask_stream(question, history)
+        return answer
+
+    def _submit(self, fn: Callable, *args: Any, **kwargs: Any) -> None:
+        """Run answer work on the bounded answer pool (never on the listener threads)."""
+
+        def run() -> None:
+            try:
+                fn(*args, **kwargs)
+            except Exception:
+                log.exception("answer work failed")
+
+        self.answering.submit(run)
+
+    def _stream(self, reply: StreamedReply, question: str, history: list) -> Answer:
+        return reply.consume(self.ask_stream(question, history))
 
     def _answer(
-        self, client: WebClient, key: ThreadKey, question_ts: str, question: str, note: str = ""
+        self,
+        client: WebClient,
+        key: ThreadKey,
+        question_ts: str,
+        question: str,
+        note: str = "",
+        keys: list | None = None,
     ) -> None:
-        history = self.history.turns(key, exclude_ts=question_ts)
         try:
-            answer = self.ask(question, history)
-        except InvalidQuestion as exc:
-            self._post(client, key, [fmt.text_message(f":warning: {fmt.escape(str(exc))}")])
-            return
-        except Exception:
-            log.exception("answering failed")
-            self._post(client, key, [fmt.text_message(SORRY)])
-            return
-        self.history.add(key, question_ts, question, answer.text)
-        messages = fmt.answer_messages(answer, self.answers.put(answer))
-        if note:
-            messages[0].blocks.insert(0, fmt.context(note))
-        self._post(client, key, messages)
+            history = self.history.turns(key, exclude_ts=question_ts)
+            reply = StreamedReply(client, *key, interval=self.stream_interval)
+            try:
+                answer = self._stream(reply, question, history)
+            except InvalidQuestion as exc:
+                messages = [fmt.text_message(f":warning: {fmt.escape(str(exc))}")]
+            except Exception:
+                log.exception("answering failed")
+                messages = [fmt.text_message(SORRY)]
+            else:
+                self.history.add(key, question_ts, question, answer.text)
+                messages = fmt.answer_messages(answer, self.answers.put(answer))
+                if note:
+                    messages[0].blocks.insert(0, fmt.context(note))
+            try:
+                reply.finish(messages)  # replaces the draft, if one was shown
+            except SlackApiError as exc:
+                log.error("chat.postMessage failed: %s", exc.response.get("error"))
+        finally:
+            self._done(keys or [])
 
     def _post(self, client: WebClient, key: ThreadKey, messages: list[fmt.SlackMessage]) -> None:
         channel, thread_ts = key
@@ -243,8 +322,7 @@ class SlackBot:
 
     # --- /convention -----------------------------------------------------------------------
 
-    def on_command(self, ack: Callable, command: dict, client: WebClient) -> None:
-        ack()  # within Slack's 3 seconds; the reply follows through response_url / the channel
+    def on_command(self, command: dict, client: WebClient) -> None:
         text = clean_question(command.get("text", ""))
         url = command.get("response_url", "")
         if not text or text.lower() in ("help", "?"):
@@ -255,36 +333,39 @@ class SlackBot:
             view = self.assistant.article(number) if 0 < number < 1000 else None
             self.respond(url, fmt.article_messages(view) if view else [fmt.no_such_article(number)])
             return
+        self._submit(self._answer_command, command, client, text, url)
+
+    def _answer_command(self, command: dict, client: WebClient, text: str, url: str) -> None:
+        channel = command.get("channel_id", "")
+        reply = StreamedReply(client, channel, None, interval=self.stream_interval)
         try:
-            answer = self.ask(text, [])
-        except InvalidQuestion as exc:
-            self.respond(url, [fmt.text_message(f":warning: {fmt.escape(str(exc))}")])
-            return
-        except Exception:
-            log.exception("answering failed")
-            self.respond(url, [fmt.text_message(SORRY)])
+            answer = self._stream(reply, text, [])
+        except Exception as exc:
+            if isinstance(exc, InvalidQuestion):
+                failed = fmt.text_message(f":warning: {fmt.escape(str(exc))}")
+            else:
+                log.exception("answering failed")
+                failed = fmt.text_message(SORRY)
+            if reply.ts is None:
+                self.respond(url, [failed])
+            else:  # a draft was shown in the channel: replace it
+                try:
+                    reply.finish([failed])
+                except SlackApiError:
+                    self.respond(url, [failed])
             return
         messages = fmt.answer_messages(answer, self.answers.put(answer))
         user = command.get("user_id", "")
         asked = f"<@{user}> asked: " if user else "Question: "
         messages[0].blocks.insert(0, fmt.context(asked + fmt.escape(fmt.truncate(text, 1500))))
-        channel = command.get("channel_id", "")
         try:
-            first = client.chat_postMessage(
-                channel=channel,
-                text=messages[0].text,
-                blocks=messages[0].blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            ts = reply.finish(messages)
         except SlackApiError as exc:
             # e.g. not_in_channel / channel_not_found: answer the user privately instead
             log.info("slash answer not posted in channel (%s)", exc.response.get("error"))
             self.respond(url, messages)
             return
-        key = (channel, str(first["ts"]))
-        self.history.add(key, key[1], text, answer.text)
-        self._post(client, key, messages[1:])
+        self.history.add((channel, ts), ts, text, answer.text)
 
     def respond(
         self, response_url: str, messages: list[fmt.SlackMessage], response_type: str = "ephemeral"
@@ -309,8 +390,7 @@ class SlackBot:
 
     # --- feedback buttons ------------------------------------------------------------------
 
-    def on_feedback(self, ack: Callable, body: dict, action: dict) -> None:
-        ack()
+    def on_feedback(self, body: dict, action: dict) -> None:
         rating = 1 if action.get("action_id") == fmt.ACTION_HELPFUL else -1
         answer_id = str(action.get("value", ""))
         user = str((body.get("user") or {}).get("id", ""))
@@ -319,7 +399,7 @@ class SlackBot:
         if answer is None:
             self.respond(
                 url,
-                [fmt.text_message("This answer can no longer be rated (the bot was restarted).")],
+                [fmt.text_message("This answer can no longer be rated (it is too old).")],
             )
             return
         if not self.dedup.first_time(("feedback", answer_id, user, rating)):

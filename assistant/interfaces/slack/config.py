@@ -7,6 +7,9 @@ SLACK_MODE            socket | http (default: socket when SLACK_APP_TOKEN is set
 SLACK_HOST            HTTP mode bind address (default 127.0.0.1; put a TLS proxy in front)
 SLACK_PORT            HTTP mode port (default 3000)
 SLACK_PATH            HTTP mode endpoint for events, commands and actions (default /slack/events)
+SLACK_WORKERS         questions answered in parallel (default 4; more queue, acks never wait)
+SLACK_API_URL         Slack's Web API base URL (default https://slack.com/api/; a proxy, or a
+                      local stand-in in tests)
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Secret:
 
 
 Mode = Literal["socket", "http"]
+DEFAULT_API_URL = "https://slack.com/api/"
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class SlackConfig:
     host: str = "127.0.0.1"
     port: int = 3000
     path: str = "/slack/events"
+    workers: int = 4
+    api_url: str = DEFAULT_API_URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SlackConfig:
@@ -97,6 +103,15 @@ class SlackConfig:
         if not 0 <= port <= 65535:
             raise SlackConfigError("SLACK_PORT must be a port number")
         path = get("SLACK_PATH") or "/slack/events"
+        try:
+            workers = int(get("SLACK_WORKERS") or 4)
+        except ValueError:
+            raise SlackConfigError("SLACK_WORKERS must be a number of threads") from None
+        if not 1 <= workers <= 64:
+            raise SlackConfigError("SLACK_WORKERS must be between 1 and 64")
+        api_url = get("SLACK_API_URL") or DEFAULT_API_URL
+        if not api_url.startswith(("https://", "http://")):
+            raise SlackConfigError("SLACK_API_URL must be an http(s) URL")
         return cls(
             bot_token=Secret(bot),
             mode=mode,  # type: ignore[arg-type]
@@ -105,6 +120,8 @@ class SlackConfig:
             host=get("SLACK_HOST") or "127.0.0.1",
             port=port,
             path=path if path.startswith("/") else "/" + path,
+            workers=workers,
+            api_url=api_url if api_url.endswith("/") else api_url + "/",
         )
 
     def secrets(self) -> list[str]:

@@ -70,8 +70,27 @@ def to_mrkdwn(text: str, labels: set[str] | frozenset[str] = frozenset()) -> str
     return out
 
 
+_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
+_TOKEN_LIMIT = 400  # a Slack token (<url|text>, <@U123>) longer than this may be cut
+
+
+def safe_end(text: str, end: int) -> int:
+    """``end``, moved back so that ``text[:end]`` never ends inside an HTML entity
+    (``&amp;``) or a Slack token (``<https://…|link>``, ``<@U123>``)."""
+    if end >= len(text):
+        return len(text)
+    amp = text.rfind("&", max(0, end - 10), end)
+    if amp >= 0 and (m := _ENTITY.match(text, amp)) and m.end() > end:
+        end = amp
+    lt = text.rfind("<", max(0, end - _TOKEN_LIMIT), end)
+    if lt >= 0 and text.rfind(">", lt, end) < 0 and 0 <= text.find(">", end) - lt < _TOKEN_LIMIT:
+        end = lt
+    return end
+
+
 def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
-    """Split at paragraph, line, sentence, then word boundaries into pieces of <= limit chars."""
+    """Split at paragraph, line, sentence, then word boundaries into pieces of <= limit chars,
+    never inside an HTML entity or a Slack token."""
     pieces: list[str] = []
     text = text.strip()
     while len(text) > limit:
@@ -81,6 +100,7 @@ def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
             if cut > limit // 4:
                 end = cut + (1 if sep == ". " else 0)
                 break
+        end = safe_end(text, end) or limit
         pieces.append(text[:end].strip())
         text = text[end:].strip()
     if text:
@@ -89,7 +109,10 @@ def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
 
 
 def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """At most ``limit`` characters, "…" marking a cut (never inside an entity or a token)."""
+    if len(text) <= limit:
+        return text
+    return text[: safe_end(text, limit - 1) or limit - 1].rstrip() + "…"
 
 
 def quote(text: str) -> str:
@@ -175,7 +198,7 @@ def answer_messages(answer: Answer, answer_id: str | None = None) -> list[SlackM
             blocks.append(section(head + body))
     if answer_id:
         blocks.append(feedback_actions(answer_id))
-    fallback = truncate(answer.text, FALLBACK_LIMIT)
+    fallback = truncate(escape(answer.text), FALLBACK_LIMIT)  # Slack reads it as mrkdwn too
     return pack(blocks, fallback)
 
 
@@ -190,11 +213,23 @@ def article_messages(view: ArticleView) -> list[SlackMessage]:
     if view.cross_references:
         refs = ", ".join(str(n) for n in view.cross_references)
         blocks.append(context(f"Refers to articles: {refs}"))
-    return pack(blocks, f"Article {view.number}. {view.title}")
+    return pack(blocks, f"Article {view.number}. {escape(view.title)}")
 
 
 def text_message(text: str) -> SlackMessage:
+    """One section of mrkdwn ``text`` (already escaped)."""
     return SlackMessage(truncate(text, FALLBACK_LIMIT), [section(text)])
+
+
+DRAFT_NOTE = (
+    ":hourglass_flowing_sand: _Writing the answer… its citations are checked before it is final._"
+)
+
+
+def draft_message(text: str) -> SlackMessage:
+    """An answer while it is being written (raw model text, escaped), marked as a draft."""
+    shown = escape(text.strip()) or "…"
+    return SlackMessage(truncate(shown, FALLBACK_LIMIT), [section(shown), context(DRAFT_NOTE)])
 
 
 def no_such_article(number: int) -> SlackMessage:

@@ -1,7 +1,9 @@
 """Running the bot: Socket Mode, or an HTTP endpoint that verifies Slack's signatures.
 
 HTTP mode serves Bolt over the standard library's threading HTTP server (bound to 127.0.0.1
-unless SLACK_HOST says otherwise; put a TLS-terminating proxy in front of it). Bolt's
+unless SLACK_HOST says otherwise; put a TLS-terminating proxy in front of it), with a listen
+backlog for bursts (Slack delivers many events at once), or as a route of the web app
+(``assistant serve --slack``: every worker and replica serves Slack too). Bolt's
 RequestVerification middleware checks every request's ``X-Slack-Signature`` (HMAC-SHA256 of
 ``v0:{timestamp}:{body}`` with the signing secret) and rejects timestamps more than five
 minutes off with HTTP 401.
@@ -11,8 +13,10 @@ from __future__ import annotations
 
 import logging
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
 from slack_bolt import App, BoltRequest
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
@@ -20,13 +24,21 @@ from slack_sdk import WebClient
 from assistant.core import Assistant
 from assistant.interfaces.slack.config import SlackConfig, SlackStartupError
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from assistant.interfaces.slack.app import SlackBot
+    from assistant.state import Database
+
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1_000_000  # Slack payloads are a few kB
+BACKLOG = 1024  # pending connections the kernel keeps (capped by net.core.somaxconn)
 
 
 class _BoltServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = BACKLOG  # the standard library's 5 resets bursts of deliveries
 
     def __init__(self, address: tuple[str, int], app: App, path: str):
         self.bolt_app = app
@@ -111,25 +123,24 @@ def install_redaction(secrets: list[str]) -> None:
         handler.addFilter(flt)
 
 
-def run(
-    config: SlackConfig | None = None,
-    assistant: Assistant | None = None,
+def make_bot(
+    config: SlackConfig,
+    assistant: Assistant,
     client: WebClient | None = None,
-) -> None:
-    """Run the bot until interrupted (configuration from the environment by default;
-    ``client`` only to point the Web API elsewhere, e.g. at a test stand-in)."""
-    from assistant.interfaces import get_assistant
+    state: Database | None = None,
+) -> SlackBot:
+    """The bot for ``config`` (its token verified with ``auth.test``), or SlackStartupError."""
     from assistant.interfaces.slack.app import SlackBot
 
-    config = config or SlackConfig.from_env()
     install_redaction(config.secrets())
-    assistant = (assistant or get_assistant()).ensure_ready()  # index built before Slack calls
+    client = client or WebClient(token=config.bot_token.reveal(), base_url=config.api_url)
     try:
-        bot = SlackBot(  # verifies the bot token with auth.test
+        return SlackBot(
             assistant,
-            token=None if client else config.bot_token.reveal(),
             client=client,
             signing_secret=config.signing_secret.reveal() if config.signing_secret else "",
+            state=state,
+            answer_workers=config.workers,
         )
     except BoltError:
         raise SlackStartupError(
@@ -138,6 +149,42 @@ def run(
     except OSError as exc:
         reason = getattr(exc, "reason", None) or exc.__class__.__name__
         raise SlackStartupError(f"could not reach Slack's Web API: {reason}") from None
+
+
+def add_route(app: FastAPI, bot: SlackBot, path: str = "/slack/events") -> None:
+    """Serve the bot's events, commands and actions at ``path`` of a FastAPI app (signatures
+    verified by Bolt; the work runs on the bot's own pools, the ack in a request thread)."""
+
+    @app.post(path, include_in_schema=False)
+    async def slack_events(request: Request) -> Response:
+        chunks, size = [], 0
+        async for chunk in request.stream():  # the limit holds for chunked bodies too
+            size += len(chunk)
+            if size > MAX_BODY:
+                return Response(status_code=413)
+            chunks.append(chunk)
+        body = b"".join(chunks).decode("utf-8", errors="replace")
+        headers = {k: request.headers.getlist(k) for k in request.headers}
+        resp = await run_in_threadpool(
+            bot.app.dispatch, BoltRequest(body=body, query=request.url.query, headers=headers)
+        )
+        out = {k: v[0] if isinstance(v, (list, tuple)) else v for k, v in resp.headers.items()}
+        out.pop("content-length", None)
+        return Response(resp.body, status_code=resp.status, headers=out)
+
+
+def run(
+    config: SlackConfig | None = None,
+    assistant: Assistant | None = None,
+    client: WebClient | None = None,
+) -> None:
+    """Run the bot until interrupted (configuration from the environment by default;
+    ``client`` only to point the Web API elsewhere, e.g. at a test stand-in)."""
+    from assistant.interfaces import get_assistant
+
+    config = config or SlackConfig.from_env()
+    assistant = (assistant or get_assistant()).ensure_ready()  # index built before Slack calls
+    bot = make_bot(config, assistant, client)
     if config.mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
