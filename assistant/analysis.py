@@ -27,6 +27,7 @@ class Intent(StrEnum):
     OBLIGATION = "obligation"  # must / have to / required
     ACTOR = "actor"  # who / which authority
     OVERVIEW = "overview"  # what the treaty is about
+    MULTI = "multi"  # several things at once: "compare", "both", "and what about"
 
 
 @dataclass(frozen=True)
@@ -165,17 +166,9 @@ def other_instrument(text: str) -> str | None:
     if m and re.search(r"\b(?:convention|treaty|protocol|covenant)\b", text, re.I):
         return m.group(0)
     for acr in re.finditer(rules()["scope"]["instrument_acronym"], text):
-        if acr.group(1) not in _KNOWN_ACRONYMS:
+        if acr.group(1) not in rules()["scope"]["known_acronyms"]:
             return acr.group(1)
     return None
-
-
-# Acronyms that are not instruments (the Convention's own, technology, institutions).
-_KNOWN_ACRONYMS = {
-    "UN", "UNODC", "ICT", "ICTS", "INTERPOL", "NGO", "NGOS", "ISP", "ISPS", "VPN", "SIM", "IMEI",
-    "DNA", "CSAM", "GA", "UNGA", "USB", "API", "DDOS", "URL", "ID", "IP", "AI", "SMS", "CEO",
-    "FAQ", "ICJ", "ICC", "OECD", "FBI", "NSA", "CIA", "IRS", "EU", "USA", "UK", "UAE",
-}  # fmt: skip
 
 
 def mentions_this_convention(text: str) -> bool:
@@ -225,19 +218,7 @@ _PART_SPLIT = re.compile(
 def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
     """Read the question. ``conversation``: there are earlier turns it may refer back to."""
     text = question
-    intents = frozenset(
-        Intent(name)
-        for name in (
-            "definition",
-            "quantity",
-            "refusal",
-            "permission",
-            "obligation",
-            "actor",
-            "overview",
-        )  # fmt: skip
-        if _compiled("intent", name).search(text)
-    )
+    intents = frozenset(i for i in Intent if _compiled("intent", i.value).search(text))
     sources = {
         SourceKind(s)
         for s in ("briefing", "resolution", "notes")

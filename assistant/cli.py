@@ -57,7 +57,12 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     }
     out = Path(args.out) if args.out else settings.finetuned_model_dir
     path, seconds, pairs, trained = finetune(
-        settings, texts, out, epochs=args.epochs, if_needed=args.if_needed
+        settings,
+        texts,
+        out,
+        epochs=args.epochs,
+        if_needed=args.if_needed,
+        paraphrases=not args.no_paraphrases,
     )
     if trained:
         print(f"fine-tuned on {pairs} pairs in {seconds:.0f} s: {path}")
@@ -203,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("--epochs", type=int, default=1)
     ft.add_argument("--out", help="model directory (default <models dir>/convention-minilm)")
     ft.add_argument("--if-needed", action="store_true", help="skip when data are unchanged")
+    ft.add_argument(
+        "--no-paraphrases", action="store_true", help="only (question, provision) pairs"
+    )
     ask = add("ask", cmd_ask, "answer a question with citations")
     ask.add_argument("question", nargs="+")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")

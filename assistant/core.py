@@ -15,7 +15,7 @@ from assistant.answering.followup import Turn, resolve
 from assistant.answering.guard import InvalidQuestion, validate
 from assistant.answering.pipeline import AnswerPipeline
 from assistant.answering.support import support
-from assistant.documents.provision_notes import load_notes
+from assistant.documents.provision_notes import load_declined, load_notes
 from assistant.index.catalog import Catalog
 from assistant.index.embeddings import make_embeddings
 from assistant.index.ingest import IngestReport, indexed_text, ingest, open_collection
@@ -114,7 +114,13 @@ class Assistant:
         self.lexical = LexicalIndex(
             self.catalog.chunks, texts=[indexed_text(c, self.notes, s) for c in self.catalog.chunks]
         )
-        questions = [q for q in indexed_questions(self.notes) if q.label in self.catalog.by_label]
+        declined = load_declined(s.declined_path)
+        questions = [
+            q
+            for q in indexed_questions(self.notes, declined)
+            if q.declined or q.label in self.catalog.by_label
+        ]
+        on_provisions = [q for q in questions if not q.declined]
         self.retriever = HybridRetriever(
             self.client.get_collection(s.collection),
             self.embeddings,
@@ -123,7 +129,7 @@ class Assistant:
             QuestionIndex(
                 self.client.get_collection(questions_collection_name(s.collection)), questions
             ),
-            LexicalIndex(questions, texts=[q.text for q in questions]),
+            LexicalIndex(on_provisions, texts=[q.text for q in on_provisions]),
             candidates=s.candidates,
             rrf_k=s.rrf_k,
             weights=s.fusion,

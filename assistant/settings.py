@@ -184,5 +184,10 @@ class Settings(BaseSettings):
         return self.corpus_dir / "provisions"
 
     @property
+    def declined_path(self) -> Path:
+        """Our questions that the Convention does not answer (the abstention's examples)."""
+        return self.corpus_dir / "declined.toml"
+
+    @property
     def manifest_path(self) -> Path:
         return self.corpus_dir / "sources.toml"

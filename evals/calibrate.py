@@ -25,7 +25,7 @@ from assistant.answering.abstention import signals
 from assistant.settings import Settings
 from evals.dataset import load_set
 
-FEATURES = ["top_question", "top_dense", "unknown_share"]
+FEATURES = ["top_question", "top_dense", "top_declined", "unknown_share"]
 
 
 def collect(bot: Assistant):

@@ -1,7 +1,9 @@
 """Question sets (schema in evals/SCHEMA.md): the tuning set and the frozen blind test set.
 
-- ``tuning``: ``evals/gold.jsonl``. What retrieval and answering may be tuned on; its
-  failures may be read.
+- ``tuning``: ``evals/gold.jsonl`` (session 1) and ``evals/tuning_extra.jsonl`` (more in-scope
+  and out-of-scope questions for calibrating abstention, written in session 2 by a writer who
+  never saw the test set). What retrieval and answering may be tuned on; its failures may be
+  read.
 - ``test``: ``evals/test/*.jsonl``, one file per blind batch (who wrote each and how: BLIND.md).
   Written blind, frozen, never tuned on: only its aggregate figures are looked at.
 - a batch: ``evals/test/<name>.jsonl`` alone (``--set batch:F``), for a new batch's first run.
@@ -17,7 +19,7 @@ from pathlib import Path
 from assistant.labels import parse_article_label, unit_of
 
 HERE = Path(__file__).parent
-TUNING_PATH = HERE / "gold.jsonl"
+TUNING_PATHS = (HERE / "gold.jsonl", HERE / "tuning_extra.jsonl")
 TEST_DIR = HERE / "test"
 
 
@@ -132,7 +134,7 @@ def test_batches() -> list[Path]:
 def load_set(name: str) -> list[EvalItem]:
     """``tuning``, ``test`` (every frozen batch), ``batch:<name>[,<name>...]`` or a file."""
     if name == "tuning":
-        return load_file(TUNING_PATH)
+        return [item for path in TUNING_PATHS for item in load_file(path)]
     if name == "test":
         return [item for path in test_batches() for item in load_file(path)]
     if name.startswith("batch:"):

@@ -6,8 +6,9 @@ pattern and declined *by the name the question uses*), about an article or parag
 Convention lacks.
 
 After retrieval, a calibrated score: a logistic model over retrieval signals (best similarity
-to one of our plain-language questions, to a provision, and the share of the question's words
-the official text never uses) estimates whether the Convention addresses the question. Its
+to one of our plain-language questions on a provision, to a provision, to one of our questions
+that the Convention does not answer (``corpus/declined.toml``), and the share of the question's
+words the official text never uses) estimates whether the Convention addresses the question. Its
 weights and threshold are fitted on the tuning set's in-scope and out-of-scope items by
 ``python -m evals.calibrate`` and stored in ``assistant/data/abstention.toml`` with the figures
 they were fitted on; the frozen test set's near misses check them.
@@ -74,6 +75,7 @@ def signals(retrieval: Retrieval, lexical: LexicalIndex) -> dict[str, float]:
     return {
         "top_question": retrieval.top_question,
         "top_dense": retrieval.top_dense,
+        "top_declined": retrieval.top_declined,
         "unknown_share": unknown / total if total else 0.0,
     }
 

@@ -44,6 +44,7 @@ class AnswerStyle:
     kind_lift: float = 1.15  # a provision stating what is asked (time limit, refusal) fits better
     coverage_weight: float = 0.5  # how much the question's words covered count in the fit
     min_gain: float = 0.0  # a further provision must cover this share of the question anew
+    single_unless_asked: bool = True  # one provision unless the question asks for several
 
 
 class ExtractiveAnswerer:
@@ -109,7 +110,8 @@ class ExtractiveAnswerer:
             if top and all(top.unit_key != c.unit_key for c in chosen):
                 chosen.append(top)
         top_fit = self._fit(best, retrieval, wanted)
-        for p in ranked[1:]:
+        several = a.has(Intent.MULTI) or a.has(Intent.OVERVIEW) or bool(retrieval.parts)
+        for p in ranked[1:] if several or not st.single_unless_asked else []:
             if len(chosen) >= st.max_provisions:
                 break
             if (

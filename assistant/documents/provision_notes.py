@@ -66,6 +66,14 @@ def load_notes(folder: Path) -> dict[str, ProvisionNote]:
     return out
 
 
+def load_declined(path: Path) -> list[str]:
+    """Our questions that the Convention does not answer (``corpus/declined.toml``)."""
+    if not path.exists():
+        return []
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return [" ".join(e["q"].split()) for e in data.get("exemplar", [])]
+
+
 def expanded_text(text: str, note: ProvisionNote | None) -> str:
     """A provision's indexed text with our plain words appended (document expansion): the
     summary and the questions it answers."""

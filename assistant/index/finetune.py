@@ -28,14 +28,22 @@ log = logging.getLogger(__name__)
 SEED = 243
 
 
-def training_pairs(settings: Settings, texts: dict[str, str]) -> list[tuple[str, str]]:
-    """(question or summary, provision text) for every note whose label is indexed."""
+def training_pairs(
+    settings: Settings, texts: dict[str, str], *, paraphrases: bool = True
+) -> list[tuple[str, str]]:
+    """(question or summary, provision text) for every note whose label is indexed; with
+    ``paraphrases``, also (question, summary) and (question, another question on the same
+    provision), so that two ways of asking the same thing end up close together."""
     pairs = []
     for label, note in load_notes(settings.provisions_dir).items():
         if label not in texts:
             continue
-        pairs += [(q.text, texts[label]) for q in note.questions]
+        questions = [q.text for q in note.questions]
+        pairs += [(q, texts[label]) for q in questions]
         pairs.append((note.summary, texts[label]))
+        if paraphrases:
+            pairs += [(q, note.summary) for q in questions]
+            pairs += [(a, b) for i, a in enumerate(questions) for b in questions[i + 1 :]]
     return pairs
 
 
@@ -59,6 +67,7 @@ def finetune(
     batch_size: int = 32,
     learning_rate: float = 3e-5,
     if_needed: bool = False,
+    paraphrases: bool = True,
 ) -> tuple[Path, float, int, bool]:
     """Train from the packaged model; returns (model dir, seconds, pairs, trained). With
     ``if_needed``, a model already trained on the same data and parameters is kept."""
@@ -73,7 +82,7 @@ def finetune(
     from sentence_transformers.training_args import BatchSamplers
 
     start = time.perf_counter()
-    pairs = training_pairs(settings, texts)
+    pairs = training_pairs(settings, texts, paraphrases=paraphrases)
     params = dict(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=SEED)
     digest = data_hash(pairs, **params)
     if if_needed and is_current(out_dir, digest):

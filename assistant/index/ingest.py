@@ -17,7 +17,12 @@ from tqdm import tqdm
 
 from assistant.chunking import chunk_corpus
 from assistant.documents.loader import load_corpus
-from assistant.documents.provision_notes import ProvisionNote, expanded_text, load_notes
+from assistant.documents.provision_notes import (
+    ProvisionNote,
+    expanded_text,
+    load_declined,
+    load_notes,
+)
 from assistant.documents.sources import load_manifest
 from assistant.index.embeddings import make_embeddings
 from assistant.index.questions import indexed_questions, question_hash, questions_collection_name
@@ -137,10 +142,17 @@ def ingest(
     unknown = sorted(set(notes) - labels)
     if unknown:
         log.warning("provision notes for labels the index lacks: %s", ", ".join(unknown[:10]))
-    questions = [q for q in indexed_questions(notes) if q.label in labels]
+    declined = load_declined(settings.declined_path)
+    questions = [q for q in indexed_questions(notes, declined) if q.declined or q.label in labels]
     qcollection = open_collection(settings, client, questions_collection_name(settings.collection))
     records = [
-        Record(q.id, q.text, q.text, {"label": q.label, "yes_no": q.yes_no, "hash": h}, h)
+        Record(
+            q.id,
+            q.text,
+            q.text,
+            {"label": q.label, "yes_no": q.yes_no, "declined": q.declined, "hash": h},
+            h,
+        )
         for q in questions
         for h in [question_hash(q)]
     ]

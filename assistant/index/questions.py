@@ -18,22 +18,32 @@ SUFFIX = "-questions"
 @dataclass(frozen=True)
 class IndexedQuestion:
     id: str
-    label: str  # the provision it points to
+    label: str  # the provision it points to ("" for a question the Convention does not answer)
     text: str
     yes_no: str = ""
 
+    @property
+    def declined(self) -> bool:
+        return not self.label
 
-def indexed_questions(notes: dict[str, ProvisionNote]) -> list[IndexedQuestion]:
+
+def indexed_questions(
+    notes: dict[str, ProvisionNote], declined: list[str] | None = None
+) -> list[IndexedQuestion]:
+    """Our questions on each provision, then those the Convention does not answer."""
     out = []
     for label, note in notes.items():
         for q in note.questions:
             digest = hashlib.sha1(f"{label}\n{q.text}".encode()).hexdigest()[:16]
             out.append(IndexedQuestion(f"q:{digest}", label, q.text, q.yes_no))
+    for text in declined or []:
+        digest = hashlib.sha1(f"declined\n{text}".encode()).hexdigest()[:16]
+        out.append(IndexedQuestion(f"x:{digest}", "", text))
     return out
 
 
 def question_hash(q: IndexedQuestion) -> str:
-    return hashlib.sha256(f"{q.label}\n{q.text}\n{q.yes_no}".encode()).hexdigest()
+    return hashlib.sha256(f"{q.label}\n{q.text}\n{q.yes_no}\n{q.declined}".encode()).hexdigest()
 
 
 def questions_collection_name(collection: str) -> str:
@@ -45,14 +55,24 @@ class QuestionIndex:
 
     def __init__(self, collection: chromadb.Collection, questions: list[IndexedQuestion]):
         self.collection = collection
-        self.questions = questions
+        self.questions = [q for q in questions if not q.declined]
+        self.declined = [q for q in questions if q.declined]
         self.by_id = {q.id: q for q in questions}
 
     def dense(self, vector: list[float], k: int) -> list[tuple[IndexedQuestion, float]]:
-        if not self.questions:
+        """The nearest questions on provisions."""
+        return self._query(vector, k, len(self.questions), {"declined": False})
+
+    def nearest_declined(self, vector: list[float]) -> float:
+        """Cosine of the nearest question that the Convention does not answer (0 if none)."""
+        hits = self._query(vector, 1, len(self.declined), {"declined": True})
+        return hits[0][1] if hits else 0.0
+
+    def _query(self, vector, k, size, where) -> list[tuple[IndexedQuestion, float]]:
+        if not size:
             return []
         got = self.collection.query(
-            query_embeddings=[vector], n_results=min(k, len(self.questions)), include=["distances"]
+            query_embeddings=[vector], n_results=min(k, size), where=where, include=["distances"]
         )
         out = []
         for qid, dist in zip(got["ids"][0], got["distances"][0], strict=True):

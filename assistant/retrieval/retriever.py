@@ -46,6 +46,7 @@ class Retrieval:
     definitions: list[Passage] = field(default_factory=list)
     top_dense: float = 0.0  # best cosine of the question to any provision
     top_question: float = 0.0  # best cosine of the question to an indexed question
+    top_declined: float = 0.0  # best cosine to one of our questions the Convention does not answer
     parts: list[list[Passage]] = field(default_factory=list)  # best per part of a multi-part one
 
 
@@ -142,7 +143,7 @@ class HybridRetriever:
         chunks = self.catalog.by_label.get(label)
         return chunks[0] if chunks else None
 
-    def _rankings(self, text: str, weight: float) -> tuple[list, dict, dict]:
+    def _rankings(self, text: str, weight: float) -> tuple[list, dict, dict, list[float]]:
         vector = self.embed(text)
         dense_hits = self.dense(vector, self.n)
         q_dense, q_lexical, q_best = self._question_hits(vector, text)
@@ -153,7 +154,7 @@ class HybridRetriever:
             (q_dense[: self.n], w.questions_dense * weight),
             (q_lexical[: self.n], w.questions_lexical * weight),
         ]
-        return lists, {c.id: s for c, s in dense_hits}, q_best
+        return lists, {c.id: s for c, s in dense_hits}, q_best, vector
 
     # --- search --------------------------------------------------------------------------------
 
@@ -169,9 +170,10 @@ class HybridRetriever:
         question) and ``boost_labels`` (what the earlier answer cited) only disambiguate: the
         follow-up's own rankings weigh most."""
         question = analysis.question
-        lists, dense_score, q_best = self._rankings(question, 1.0)
+        lists, dense_score, q_best, vector = self._rankings(question, 1.0)
+        top_declined = self.questions.nearest_declined(vector)
         if context:
-            more, more_dense, _ = self._rankings(f"{question} {context}", self.weights.context)
+            more, more_dense, _, _ = self._rankings(f"{question} {context}", self.weights.context)
             lists += more
             for cid, s in more_dense.items():
                 dense_score.setdefault(cid, s)
@@ -231,12 +233,13 @@ class HybridRetriever:
             definitions=[self._passage(c, score=1.0) for c in definitions],
             top_dense=max((s for cid, s in dense_score.items()), default=0.0),
             top_question=max((s for s, _ in q_best.values()), default=0.0),
+            top_declined=top_declined,
             parts=[self._part(part, analysis) for part in analysis.parts],
         )
 
     def _part(self, text: str, analysis: QueryAnalysis, n: int = 3) -> list[Passage]:
         """The best provisions for one part of a multi-part question."""
-        lists, dense_score, q_best = self._rankings(text, 1.0)
+        lists, dense_score, q_best, _ = self._rankings(text, 1.0)
         out = []
         for c, s in self._fuse(lists, analysis)[:n]:
             sim, q = q_best.get(c.label, (0.0, None))
