@@ -120,7 +120,12 @@ class Assistant:
             from assistant.answering.llm import LLMAnswerer, LLMClient
 
             client = LLMClient(s)
-            self.answerer = LLMAnswerer(client, self.extractive, partial(support, self.lexical))
+            self.answerer = LLMAnswerer(
+                client,
+                self.extractive,
+                partial(support, self.lexical),
+                articles=self.catalog.article_numbers,
+            )
             condenser = LLMCondenser(client)
             log.info("answers by %s (fallback: extractive)", s.llm)
         self.pipeline = AnswerPipeline(
