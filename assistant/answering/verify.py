@@ -12,8 +12,9 @@ before a sentence is shown.
      same meaning (``assistant.language.quantities``: "fortieth instrument" is not "fortieth
      day", "90 days" is not "90 months");
    - the deontic force agrees (``assistant.language.modality``): a "shall not", "may not",
-     "never", "is not obliged" the provision does not say, or an obligation it does not impose,
-     contradicts it; a negation ("not", "never", "no") where the cited text has none does too;
+     "never", "is not obliged" where the provision says nothing negative, or an obligation it
+     does not impose, contradicts it; a negation ("not", "never", "no") where the cited text has
+     none does too;
    - an article named in the prose ("Under Article 99 ...") must be real and supplied (one of
      the passages, or named in them);
    - a bare "Yes." / "No." carries no claim of its own: it is shown only before a supported
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 
 from assistant.answering.support import SUPPORT_THRESHOLD
 from assistant.labels import BRACKETED, label_covers
-from assistant.language.modality import unsupported_modalities
+from assistant.language.modality import Modality, modalities, unsupported_modalities
 from assistant.language.quantities import unsupported_quantities
 from assistant.language.sentences import split_sentences
 from assistant.models import Passage
@@ -171,6 +172,20 @@ def _yes_no(claim: str) -> tuple[str, str]:
     return m.group(1).lower(), claim[m.end() :].strip()
 
 
+_NEGATIVE = {Modality.PROHIBITION, Modality.NO_OBLIGATION}
+
+
+def _polarity_conflicts(claim: str, source: str) -> set[Modality]:
+    """Deontic categories of the claim its source does not carry, compared by polarity for the
+    negative ones: "is not obliged" rests on "nothing ... shall be construed as imposing an
+    obligation" (which reads as a prohibition), "may not" on "shall not"; an obligation needs an
+    obligation, a permission a permission or an obligation."""
+    missing = unsupported_modalities(claim, source)
+    if missing & _NEGATIVE and modalities(source) & _NEGATIVE:
+        missing -= _NEGATIVE
+    return missing
+
+
 def _says_no(text: str) -> bool:
     return bool(_NEGATION.search(text) or _RESTRICTION.search(text))
 
@@ -266,7 +281,7 @@ class Verifier:
         if missing:
             s.problem, s.detail = NUMBER, ", ".join(q.text for q in missing)
             return
-        modal = unsupported_modalities(s.claim, source)
+        modal = _polarity_conflicts(s.claim, source)
         if modal:
             s.problem, s.detail = MODALITY, ", ".join(sorted(modal))
             return
