@@ -7,7 +7,9 @@
 Each virtual user asks a question (``POST /api/ask``, from a fixed list of plain-language
 questions written for this script, not from any evaluation set), waits for the whole answer,
 "reads" it for a random think time (exponential, mean ``--think`` seconds; 0 = back to back, a
-saturation test) and asks again, for ``--duration`` seconds per level. Reported per level:
+saturation test) and asks again, for ``--duration`` seconds per level. A single user always asks
+back to back: its latency is the unloaded latency the other levels are compared with, measured
+on enough requests for a p95. Reported per level:
 requests, errors (non-200 or no answer), throughput, latency p50/p95/max, and the server's
 resident memory (peak RSS sampled from /proc every 0.2 s, and its high-water mark VmHWM).
 
@@ -137,7 +139,7 @@ def run_level(url: str, pid: int | None, users: int, args: argparse.Namespace) -
                         level.error_kinds[kind] = level.error_kinds.get(kind, 0) + 1
                     else:
                         latencies.append(ms)
-                if args.think > 0:
+                if args.think > 0 and users > 1:
                     time.sleep(min(rng.expovariate(1 / args.think), 4 * args.think))
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -192,9 +194,11 @@ def start_server(port: int) -> subprocess.Popen:
 
 def table(levels: list[Level], args: argparse.Namespace) -> str:
     think = f"think time {args.think:g} s (exponential)" if args.think else "no think time"
+    load = os.getloadavg()[0]
     lines = [
-        f"Load test: POST /api/ask, {think}, {args.duration:g} s per level, "
-        f"{os.cpu_count()} CPU cores shared by server and clients.",
+        f"Load test: POST /api/ask, {think} (1 user: back to back), {args.duration:g} s per "
+        f"level, {os.cpu_count()} CPU cores shared by server and clients (load average "
+        f"{load:.1f} at the end).",
         "",
         "| users | requests | errors | answers/s | p50 ms | p95 ms | max ms | server RSS peak MB |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",

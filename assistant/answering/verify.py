@@ -53,8 +53,14 @@ _PROSE_ARTICLES = re.compile(
 _NEGATION = re.compile(
     r"\b(?:not|never|no|none|neither|nor|cannot|nothing|nobody)\b|n['’]t\b", re.IGNORECASE
 )
-# what a reason for "No" may say instead of a negation: a restriction
-_RESTRICTION = re.compile(r"\b(?:only|solely|except|unless|exclusively|limited to)\b", re.I)
+# what a reason for "No" may open with instead of a negation: a restriction ("Only States ...")
+_RESTRICTION = re.compile(r"^\W*(?:only|solely|exclusively)\b", re.I)
+# a negated verb: "shall not take", "may never disclose", "cannot refuse" (not "shall not be")
+_NEGATED_VERB = re.compile(
+    r"\b(?:shall|may|must|can|will|should|would|do|does)\s+(?:not|never)\s+(?!be\b|have\b)(\w+)"
+    r"|\bcannot\s+(?!be\b|have\b)(\w+)",
+    re.IGNORECASE,
+)
 _YES_NO = re.compile(r"^\s*(yes|no)\b[\s,.;:!–-]*", re.IGNORECASE)
 
 # Why a sentence was dropped (``Sentence.problem``).
@@ -160,8 +166,9 @@ def prose_articles(text: str) -> list[int]:
 
 
 def source_text(p: Passage) -> str:
-    """What a cited passage states: its lead-in, its words and its closing words."""
-    return p.sentence()
+    """What a cited passage states: its heading (title, document: "Interpretative note on
+    Articles 23 and 35"), its lead-in, its words and its closing words."""
+    return " ".join(x for x in (p.document, p.title, p.sentence()) if x)
 
 
 def _yes_no(claim: str) -> tuple[str, str]:
@@ -188,6 +195,26 @@ def _polarity_conflicts(claim: str, source: str) -> set[Modality]:
 
 def _says_no(text: str) -> bool:
     return bool(_NEGATION.search(text) or _RESTRICTION.search(text))
+
+
+def _unsupported_negated_verb(claim: str, source: str) -> str:
+    """A "shall not <verb>" of the claim whose verb the source states, but never negated (no
+    "not", "nothing", "unable", ... within six words before it): a negation added to a
+    provision that has others elsewhere. A verb the source does not use (a paraphrase) is left
+    to the other checks."""
+    for m in _NEGATED_VERB.finditer(claim):
+        verb = (m.group(1) or m.group(2)).lower()
+        stem = re.escape(verb[:5])
+        if not re.search(rf"\b{stem}", source, re.IGNORECASE):
+            continue
+        if not re.search(
+            rf"\b(?:not|never|no|nothing|cannot|neither|nor|unable|without)\b"
+            rf"(?:\W+\w+){{0,6}}?\W+{stem}",
+            source,
+            re.IGNORECASE,
+        ):
+            return m.group(0)
+    return ""
 
 
 class Verifier:
@@ -288,6 +315,10 @@ class Verifier:
         negation = _NEGATION.search(_yes_no(s.claim)[1])
         if negation and not _NEGATION.search(source):
             s.problem, s.detail = NEGATION, negation.group(0)
+            return
+        negated = _unsupported_negated_verb(s.claim, source)
+        if negated:
+            s.problem, s.detail = NEGATION, negated
 
     def _drop(self, s: Sentence) -> None:
         r = self.result_

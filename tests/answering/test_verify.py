@@ -51,7 +51,14 @@ REFUSE = passage(
 MAYBE = passage(
     "Art. 12(2)", 12, "A State Party may require that the offence be committed with intent."
 )
-PASSAGES = [FORCE, ORDER, REFUSE, MAYBE]
+PRESERVE = passage(
+    "Art. 42(4)",
+    42,
+    "The requested State Party shall take all appropriate measures to preserve expeditiously "
+    "the specified data. Dual criminality shall not be required as a condition to providing "
+    "such preservation.",
+)
+PASSAGES = [FORCE, ORDER, REFUSE, MAYBE, PRESERVE]
 ARTICLES = range(1, 69)
 
 
@@ -102,6 +109,11 @@ def test_polarity_of_obligations_must_agree():
         "A State Party must require that it be committed with intent [Art. 12(2)]."
     ) == [(MODALITY, "obligation")]
     assert not problems("A State Party can require that it be committed with intent [Art. 12(2)].")
+    # a negation added to a provision that negates something else
+    assert problems(
+        "The requested State Party shall not take measures to preserve the data [Art. 42(4)]."
+    ) == [(NEGATION, "shall not take")]
+    assert not problems("Dual criminality shall not be required for preservation [Art. 42(4)].")
     # a plain negation the cited text does not have
     assert problems("Providers do not submit subscriber information [Art. 27(b)].") == [
         (NEGATION, "not")
