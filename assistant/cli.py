@@ -241,24 +241,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assistant.answering.guard import InvalidQuestion
-    from assistant.documents.fetch import FetchError
+    """Run a command; any failure is one ``error: ...`` line on stderr and an exit status
+    (2 bad input, 3 offline without a mirror, 4 damaged index, 1 anything else; see
+    :mod:`assistant.interfaces.startup`)."""
+    from assistant.interfaces.startup import run_entry
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    try:
-        return args.func(args)
-    except InvalidQuestion as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except FetchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 3
-    except KeyboardInterrupt:
-        return 130
+    return run_entry(lambda: args.func(args), debug=args.verbose)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from assistant.analysis import analyze
 from assistant.answering.abstention import AbstentionPolicy, Calibration
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.followup import Turn, resolve
-from assistant.answering.guard import InvalidQuestion, validate
+from assistant.answering.guard import InvalidQuestion, check_text, validate
 from assistant.answering.pipeline import AnswerPipeline
 from assistant.answering.support import support
 from assistant.documents.provision_notes import load_declined, load_notes
@@ -143,7 +143,12 @@ class Assistant:
             from assistant.answering.llm import LLMAnswerer, LLMClient
 
             client = LLMClient(s)
-            self.answerer = LLMAnswerer(client, self.extractive, partial(support, self.lexical))
+            self.answerer = LLMAnswerer(
+                client,
+                self.extractive,
+                partial(support, self.lexical),
+                articles=self.catalog.article_numbers,
+            )
             condenser = LLMCondenser(client)
             log.info("answers by %s (fallback: extractive)", s.llm)
         self.pipeline = AnswerPipeline(
@@ -229,5 +234,7 @@ def _clean_history(history: list[Turn] | None, max_chars: int) -> list[Turn]:
         if not isinstance(turn, (tuple, list)) or len(turn) != 2:
             raise InvalidQuestion("history must be a list of (question, answer) pairs")
         q, a = turn
-        out.append((str(q or "")[:max_chars], str(a or "")[: 4 * max_chars]))
+        q = check_text(q or "", what="An earlier question in the history")
+        a = check_text(a or "", what="An earlier answer in the history")
+        out.append((q[:max_chars], a[: 4 * max_chars]))
     return out

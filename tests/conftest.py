@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,9 @@ def index_dir(tmp_path_factory, mirror_dir) -> Path:
     from assistant.settings import Settings
 
     data = tmp_path_factory.mktemp("data")
+    prebuilt = os.environ.get("ASSISTANT_TEST_INDEX")  # local iteration: copy a built data dir
+    if prebuilt:
+        shutil.copytree(Path(prebuilt) / "chroma", data / "chroma")
     ingest(Settings(source_dir=mirror_dir, data_dir=data), progress=False)
     return data
 

@@ -7,10 +7,13 @@ its citations against the passages it was given and builds the final :class:`Ans
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.models import Passage
 from assistant.retrieval.retriever import Retrieval
+
+if TYPE_CHECKING:
+    from assistant.answering.verify import Verification
 
 
 @dataclass
@@ -19,6 +22,7 @@ class Draft:
     passages: list[Passage]  # the passages it was allowed to cite
     abstained: bool = False
     notice: str = ""
+    verification: Verification | None = None  # how a generated answer was checked (LLM only)
 
 
 class Answerer(Protocol):

@@ -11,20 +11,44 @@ class InvalidQuestion(ValueError):
     """The question cannot be processed (empty, too long, binary); the message says why."""
 
 
+def check_text(value: object, *, what: str = "The text", max_chars: int | None = None) -> str:
+    """``value`` if it is plain, valid text, else :class:`InvalidQuestion` saying why.
+
+    The one check every interface applies to free text it accepts (questions, earlier turns,
+    feedback comments): text, not bytes; no lone surrogates (``"\\ud800"``: not Unicode, and
+    not encodable as UTF-8), no undecodable bytes (U+FFFD) and no control characters other than
+    tab and line breaks; at most ``max_chars`` characters."""
+    if isinstance(value, bytes):
+        raise InvalidQuestion(f"{what} must be text, not bytes.")
+    if not isinstance(value, str):
+        raise InvalidQuestion(f"{what} must be text, not {type(value).__name__}.")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value) or "\ufffd" in value:
+        raise InvalidQuestion(
+            f"{what} is not valid Unicode text (it contains undecodable bytes or lone "
+            "surrogates); please send plain UTF-8 text."
+        )
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+        raise InvalidQuestion(
+            f"{what} contains control or binary characters; please send plain text."
+        )
+    if max_chars is not None and len(value) > max_chars:
+        raise InvalidQuestion(
+            f"{what} is too long ({len(value):,} characters; the limit is {max_chars:,})."
+        )
+    return value
+
+
 def validate(question: object, *, max_chars: int) -> str:
     """Return the question, whitespace-normalised, or raise :class:`InvalidQuestion`."""
     if isinstance(question, bytes):
         raise InvalidQuestion("The question must be text, not bytes.")
     if not isinstance(question, str):
         raise InvalidQuestion(f"The question must be text, not {type(question).__name__}.")
-    if "\x00" in question or any(
-        unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\n\r\t" for ch in question
-    ):
+    check_text(question, what="The question")
+    if any(unicodedata.category(ch) == "Co" for ch in question):
         raise InvalidQuestion(
             "The question contains control or binary characters; please send plain text."
         )
-    if "\ufffd" in question:
-        raise InvalidQuestion("The question is not valid text (it contains undecodable bytes).")
     text = " ".join(question.split())
     if not text:
         raise InvalidQuestion(

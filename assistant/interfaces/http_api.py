@@ -2,8 +2,9 @@
 
     POST /api/ask              {question, history} -> Answer JSON
     POST /api/ask/stream       same body -> NDJSON (application/x-ndjson): {"type": "delta"} lines
-                               with the answer text growing sentence by sentence, then one
-                               {"type": "answer", ...} line with the whole Answer JSON
+                               with the answer text so far, sent as ``Assistant.ask_stream``
+                               produces it, then one {"type": "answer", ...} line with the whole
+                               Answer JSON (its text is authoritative)
     POST /api/feedback         rate an answer returned by /api/ask (+1 / -1, optional comment)
     GET  /api/articles         every article (number, title, chapter)
     GET  /api/articles/{n}     one article by provision (404 outside 1..68)
@@ -14,6 +15,10 @@
     GET  /openapi.json, /docs  the OpenAPI schema and a self-contained page describing it
 
 Blocking work (answering) runs in the thread pool, so one slow answer never blocks others.
+Every error is one JSON shape, :class:`Problem` (``{"detail": "...", "field": ...}``), whatever
+went wrong: invalid JSON or Unicode (lone surrogates), a field out of bounds, a body over
+``MAX_BODY`` (checked on the bytes received, so a chunked body without Content-Length is held to
+it too), an unknown article, or an unexpected failure (500, logged, never a reset connection).
 """
 
 from __future__ import annotations
@@ -23,14 +28,17 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.answering.guard import InvalidQuestion
+from assistant.answering.guard import InvalidQuestion, check_text, validate
 from assistant.core import ArticleView, Assistant
 from assistant.feedback import MAX_COMMENT, FeedbackStore
 from assistant.interfaces import openai_compat
@@ -49,13 +57,25 @@ MAX_ANSWER = 16000
 MAX_TURNS = 20
 MAX_BODY = 512 * 1024  # bytes
 
-Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION)]
-PastAnswer = Annotated[str, Field(max_length=MAX_ANSWER)]
+
+def _question(value: str) -> str:
+    validate(value, max_chars=MAX_QUESTION)  # the Python API's own check: one message for all
+    return value
+
+
+def _plain(value: str) -> str:
+    return check_text(value, what="The text")
+
+
+Question = Annotated[str, Field(max_length=MAX_QUESTION), AfterValidator(_question)]
+PastQuestion = Annotated[str, Field(max_length=MAX_QUESTION), AfterValidator(_plain)]
+PastAnswer = Annotated[str, Field(max_length=MAX_ANSWER), AfterValidator(_plain)]
+Text = Annotated[str, Field(max_length=MAX_ANSWER), AfterValidator(_plain)]
 
 
 class AskRequest(BaseModel):
     question: Question = Field(examples=["Can police make a provider hand over subscriber data?"])
-    history: list[tuple[Annotated[str, Field(max_length=MAX_QUESTION)], PastAnswer]] = Field(
+    history: list[tuple[PastQuestion, PastAnswer]] = Field(
         default_factory=list,
         max_length=MAX_TURNS,
         description="Earlier turns, oldest first, as [question, answer] pairs (at most 20).",
@@ -130,10 +150,29 @@ class ArticleOut(ArticleSummary):
         )
 
 
+class CitationIn(BaseModel):
+    label: Annotated[str, Field(max_length=200), AfterValidator(_plain)]
+    source: Literal["convention", "resolution", "notes", "briefing"]
+    article: int | None = Field(None, ge=0, le=1000)
+    paragraph: Annotated[str, Field(max_length=50), AfterValidator(_plain)] | None = None
+    quote: Text = ""
+
+
+class AnswerIn(BaseModel):
+    """An answer as /api/ask returned it, sent back with a rating (bounded, plain text)."""
+
+    question: PastQuestion
+    text: Text
+    citations: list[CitationIn] = Field(default_factory=list, max_length=50)
+    abstained: bool = False
+    notice: Text = ""
+    resolved_question: PastQuestion = ""
+
+
 class FeedbackRequest(BaseModel):
-    answer: AnswerOut = Field(description="The answer as returned by /api/ask")
+    answer: AnswerIn = Field(description="The answer as returned by /api/ask")
     rating: Literal[-1, 1] = Field(description="+1 helpful, -1 not helpful")
-    comment: str = Field("", max_length=MAX_COMMENT)
+    comment: Annotated[str, Field(max_length=MAX_COMMENT), AfterValidator(_plain)] = ""
 
 
 class FeedbackOut(BaseModel):
@@ -146,21 +185,122 @@ class Health(BaseModel):
 
 
 class Problem(BaseModel):
-    detail: str
+    """Every error response, whatever the status."""
+
+    detail: str = Field(description="What was wrong, in one or two sentences")
+    field: str | None = Field(None, description='The request field at fault, e.g. "question"')
 
 
-def _to_answer(a: AnswerOut) -> Answer:
+def problem(status: int, detail: str, field: str | None = None) -> JSONResponse:
+    body = Problem(detail=detail, field=field).model_dump()
+    return JSONResponse(body, status, headers={"Cache-Control": "no-store"})
+
+
+def _field(loc: tuple | list) -> str | None:
+    """``("body", "history", 0, 1)`` -> ``"history[0][1]"``."""
+    parts = [p for p in loc if p != "body"]
+    if not parts:
+        return None
+    out = str(parts[0])
+    for p in parts[1:]:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+def _message(error: dict[str, Any]) -> str:
+    """A pydantic error as a sentence, never echoing the input (it may not even be encodable)."""
+    kind = error.get("type", "")
+    if kind == "json_invalid":
+        return NOT_JSON
+    if kind == "string_unicode":
+        return NOT_UNICODE
+    if kind == "missing":
+        return "This field is required."
+    msg = str(error.get("msg", "invalid value"))
+    msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return msg[0].upper() + msg[1:] if msg else "Invalid value."
+
+
+NOT_JSON = "The request body is not valid JSON (or not valid UTF-8)."
+NOT_UNICODE = (
+    "The text is not valid Unicode (it contains a lone surrogate or undecodable bytes); "
+    "please send plain UTF-8 text."
+)
+
+
+def _to_answer(a: AnswerIn) -> Answer:
     cites = [Citation(**c.model_dump()) for c in a.citations]
     return Answer(a.question, a.text, cites, [], a.abstained, a.notice, a.resolved_question)
 
 
-def _ndjson(answer: Answer) -> Iterator[bytes]:
-    from assistant.interfaces.web import stream_segments
+def _line(payload: dict) -> bytes:
+    return (json.dumps(payload, ensure_ascii=False) + "\n").encode()
 
-    for shown in stream_segments(answer.text):
-        yield (json.dumps({"type": "delta", "text": shown}, ensure_ascii=False) + "\n").encode()
-    final = {"type": "answer", **AnswerOut.of(answer).model_dump()}
-    yield (json.dumps(final, ensure_ascii=False) + "\n").encode()
+
+def _ndjson(stream: Iterator[str | Answer]) -> Iterator[bytes]:
+    """NDJSON lines as ``Assistant.ask_stream`` produces the answer (Starlette pulls each item
+    on a worker thread): the text so far after each delta, then the final answer."""
+    shown = ""
+    try:
+        for item in stream:
+            if isinstance(item, Answer):
+                yield _line({"type": "answer", **AnswerOut.of(item).model_dump()})
+                return
+            if item:
+                shown += item
+                yield _line({"type": "delta", "text": shown})
+    except Exception:  # the status line is sent: report the failure in the stream itself
+        log.exception("streamed answer failed")
+        yield _line(
+            {"type": "error", **Problem(detail="Answering failed; please retry.").model_dump()}
+        )
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes with 413, counting the bytes as they arrive:
+    a chunked body (no Content-Length) is held to the limit too, and is never read further."""
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        message = f"The request body is too large (limit {self.limit} bytes)."
+        too_big = (
+            openai_compat.error_response(413, message)
+            if scope["path"].startswith("/v1/")
+            else problem(413, message)
+        )
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await too_big(scope, receive, send)
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.limit:
+                await too_big(scope, receive, send)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
 def api_app(assistant: Assistant, feedback: FeedbackStore) -> FastAPI:
@@ -172,22 +312,22 @@ def api_app(assistant: Assistant, feedback: FeedbackStore) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    errors = {422: {"model": Problem, "description": "Invalid question or request body"}}
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        size = request.headers.get("content-length")
-        too_big = size is not None and size.isdigit() and int(size) > MAX_BODY
-        if too_big and request.url.path.startswith(("/api/", "/v1/")):
-            message = f"request body too large (limit {MAX_BODY} bytes)"
-            if request.url.path.startswith("/v1/"):
-                return openai_compat.error_response(413, message)
-            return JSONResponse({"detail": message}, 413)
-        return await call_next(request)
+    errors = {
+        413: {"model": Problem, "description": "Request body too large"},
+        422: {"model": Problem, "description": "Invalid question or request body"},
+    }
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit=MAX_BODY)  # every route, the page's included
 
     def ask(req: AskRequest) -> Answer:
         try:
             return assistant.ask(req.question, history=[tuple(t) for t in req.history])
+        except InvalidQuestion as exc:
+            raise HTTPException(422, str(exc)) from exc
+
+    def ask_stream(req: AskRequest) -> Iterator[str | Answer]:
+        try:
+            return assistant.ask_stream(req.question, history=[tuple(t) for t in req.history])
         except InvalidQuestion as exc:
             raise HTTPException(422, str(exc)) from exc
 
@@ -205,12 +345,17 @@ def api_app(assistant: Assistant, feedback: FeedbackStore) -> FastAPI:
         tags=["answers"],
     )
     async def post_ask_stream(req: AskRequest) -> StreamingResponse:
-        """Streamed answer as NDJSON: ``{"type": "delta", "text": ...}`` lines (the text so
-        far, one more cited sentence each), then ``{"type": "answer", ...}`` (as /api/ask)."""
-        answer = await run_in_threadpool(ask, req)
-        return StreamingResponse(_ndjson(answer), media_type="application/x-ndjson")
+        """Streamed answer as NDJSON, sent as it is produced: ``{"type": "delta", "text":
+        ...}`` lines (the text so far), then ``{"type": "answer", ...}`` (as /api/ask), whose
+        text is authoritative. Bad input is a 422 before anything is streamed."""
+        stream = await run_in_threadpool(ask_stream, req)
+        return StreamingResponse(
+            _ndjson(stream),
+            media_type="application/x-ndjson",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
 
-    @app.post("/api/feedback", response_model=FeedbackOut, tags=["feedback"])
+    @app.post("/api/feedback", response_model=FeedbackOut, responses=errors, tags=["feedback"])
     def post_feedback(req: FeedbackRequest) -> FeedbackOut:
         """Store a rating of an answer (with its question and citations) for review."""
         row = feedback.record(
@@ -256,6 +401,29 @@ def api_app(assistant: Assistant, feedback: FeedbackStore) -> FastAPI:
         return docs_page(app.openapi())
 
     return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error as a :class:`Problem`, with no echo of the (possibly unencodable) input."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = list(exc.errors())
+        first = errs[0] if errs else {}
+        field = None if first.get("type") == "json_invalid" else _field(first.get("loc", ()))
+        return problem(422, _message(first), field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            return problem(422, NOT_JSON)  # undecodable bytes: as any body that is not JSON
+        field = "question" if exc.status_code == 422 else None
+        return problem(exc.status_code, str(exc.detail), field)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return problem(500, "Something went wrong on the server; please retry.")
 
 
 def create_app(

@@ -6,6 +6,11 @@ article into the side panel with the cited provision highlighted. ``#open=<n>`` 
 article in the panel, ``#article=<n>`` in the article browser tab. Sources, the side panel and
 the article browser also link to the official PDF at the provision's page (``...#page=N``).
 
+Asking: the answer streams from ``Assistant.ask_stream`` as it is produced (with an LLM, one
+verified sentence at a time). The page asks one question at a time: a question asked while an
+answer is still streaming waits in a visible queue (static/web.js) and is asked next; the text
+box is never cleared or written by the server, so nothing typed meanwhile is lost.
+
 Served by :mod:`assistant.interfaces.http_api` (FastAPI outer app, Gradio mounted at "/").
 """
 
@@ -13,7 +18,6 @@ from __future__ import annotations
 
 import html
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +28,7 @@ import gradio as gr
 from assistant.answering.guard import InvalidQuestion
 from assistant.core import ArticleView, Assistant
 from assistant.feedback import FeedbackStore
-from assistant.labels import BRACKETED, label_covers, parse_article_label
+from assistant.labels import BRACKETED, label_covers, labels_in, parse_article_label
 from assistant.models import Answer, Citation, page_link, pages_text
 
 STATIC = Path(__file__).with_name("static")
@@ -41,7 +45,6 @@ PANEL_HINT = (
     '<span class="cite-chip">Art. 27(b)</span> in an answer to read the provision here, '
     "with the cited words highlighted.</p></div>"
 )
-STREAM_DELAY = 0.04  # seconds between streamed sentences
 ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 ARTICLE_MENTION = re.compile(r"\b[Aa]rticles? \d{1,2}(?:(?:, | and | or )\d{1,2}\b)*\b")
 
@@ -93,12 +96,6 @@ def linkify(text: str, labels: set[str]) -> str:
     return "".join(out)
 
 
-def stream_segments(text: str) -> list[str]:
-    """Progressively longer prefixes of ``text``, one more cited sentence each."""
-    pieces = [p for p in re.split(r"(?<=\])\s+", text.strip()) if p]
-    return [" ".join(pieces[: i + 1]) for i in range(len(pieces))] or [text]
-
-
 def _shorten(text: str, limit: int = 220) -> str:
     text = " ".join(text.split())
     if " … " in text:  # "lead-in … (b) provision": the provision is the distinctive part
@@ -106,14 +103,16 @@ def _shorten(text: str, limit: int = 220) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
 
 
-def answer_markdown(answer: Answer, shown: str | None = None) -> str:
-    """The chat bubble: answer body (``shown`` while streaming) and, when complete, Sources."""
-    labels = {c.label for c in answer.citations}
-    body = linkify(answer.text if shown is None else shown, labels)
+def partial_markdown(shown: str) -> str:
+    """The chat bubble while the answer streams: the text so far and a cursor."""
+    return linkify(shown, set(labels_in(shown))) + " ▍"
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The chat bubble of a complete answer: body, notice and Sources."""
+    body = linkify(answer.text, {c.label for c in answer.citations})
     if answer.abstained:
         return f"**⚠️ Not answered from the Convention.**\n\n{body}"
-    if shown is not None:
-        return body + " ▍"
     parts = [body]
     if answer.notice:
         parts.append(f"*{_md_text(answer.notice)}*")
@@ -132,11 +131,12 @@ def answer_markdown(answer: Answer, shown: str | None = None) -> str:
 
 
 def notice_html(answer: Answer | None) -> str:
+    """A status line when the assistant abstained (the reason is in the answer itself, once)."""
     if answer is None or not answer.abstained:
         return ""
     return (
-        '<div class="abstain-notice" role="status"><strong>The assistant abstained.</strong> '
-        f"{html.escape(answer.notice or answer.text)}</div>"
+        '<div class="abstain-notice" role="status"><strong>The assistant abstained:</strong> '
+        "nothing in its reply is cited, and no provision is quoted.</div>"
     )
 
 
@@ -287,30 +287,38 @@ class WebUI:
     # chat
 
     def respond(self, question: str, session: ChatSession) -> Iterator[tuple]:
+        """Answer ``question``, streaming ``Assistant.ask_stream`` into the chat as it comes:
+        (chatbot messages, session, notice) after each delta and at the end."""
         session = session or ChatSession()
-        question = (question or "").strip()
-        if not question:
-            yield session.messages, session, gr.skip(), gr.skip()
+        question = question or ""
+        if not question.strip():
+            yield session.messages, session, gr.skip()
             return
-        messages = [*session.messages, {"role": "user", "content": question}]
-        pending = {"role": "assistant", "content": "*Searching the Convention…*"}
-        yield [*messages, pending], session, "", ""
+        messages = [*session.messages, {"role": "user", "content": _md_text(question)}]
         try:
-            answer = self.bot.ask(question, history=session.turns)
+            stream = self.bot.ask_stream(question, history=session.turns)  # validates first
         except InvalidQuestion as exc:
             messages.append({"role": "assistant", "content": f"⚠️ {_md_text(str(exc))}"})
             session.messages = messages
-            yield messages, session, "", gr.skip()
+            yield messages, session, ""
             return
-        if not answer.abstained:
-            for shown in stream_segments(answer.text)[:-1]:
-                yield [*messages, _bubble(answer_markdown(answer, shown))], session, "", gr.skip()
-                time.sleep(STREAM_DELAY)
+        pending = {"role": "assistant", "content": "*Searching the Convention…*"}
+        yield [*messages, pending], session, ""
+        shown, answer = "", None
+        for item in stream:
+            if isinstance(item, Answer):
+                answer = item
+                break
+            shown += item
+            if shown.strip():
+                yield [*messages, _bubble(partial_markdown(shown))], session, gr.skip()
+        if answer is None:  # cannot happen: every stream ends with its Answer
+            return
         messages.append(_bubble(answer_markdown(answer)))
         session.answers[len(messages) - 1] = answer
         session.turns.append((question, answer.text))
         session.messages = messages
-        yield messages, session, notice_html(answer), gr.skip()
+        yield messages, session, notice_html(answer)
 
     def clear(self) -> tuple:
         return [], ChatSession(), "", PANEL_HINT, ""
@@ -421,6 +429,7 @@ def build(assistant: Assistant, feedback: FeedbackStore) -> gr.Blocks:
                         layout="bubble",
                     )
                     notice = gr.HTML("", elem_id="notice")
+                    gr.HTML("", elem_id="ask-status")  # filled by static/web.js
                     with gr.Row(elem_id="ask-row"):
                         question = gr.Textbox(
                             elem_id="question",
@@ -480,13 +489,28 @@ def build(assistant: Assistant, feedback: FeedbackStore) -> gr.Blocks:
         article_target = gr.Textbox(visible="hidden", elem_id="article-target")
         article_go = gr.Button("open article", visible="hidden", elem_id="article-go")
 
-        chat_out = [chatbot, session, notice, question]
-        ask_opts = {"concurrency_limit": None, "api_visibility": "private"}
-        question.submit(ui.respond, [question, session], chat_out, **ask_opts)
-        send.click(ui.respond, [question, session], chat_out, **ask_opts)
-        chatbot.example_select(ui.pick_example, None, question, api_visibility="private").then(
-            ui.respond, [question, session], chat_out, **ask_opts
-        )
+        asked = gr.Textbox(visible="hidden", elem_id="asked")  # the question being answered
+        queued = gr.Textbox(visible="hidden", elem_id="queued")  # the next one from the queue
+        queued_go = gr.Button("ask queued", visible="hidden", elem_id="queued-go")
+
+        chat_out = [chatbot, session, notice]
+        private = {"api_visibility": "private"}
+
+        def asking(event, source, outputs, js: str) -> None:
+            """One question: taken from ``source`` in the browser (static/web.js empties the box
+            in the key or click event itself, so nothing typed next is lost), answered, then the
+            queue moves on."""
+            event(None, source, outputs, js=js, **private).then(
+                ui.respond, [asked, session], chat_out, concurrency_limit=None, **private
+            ).then(None, js="() => window.caAnswered && window.caAnswered()")
+
+        take_box = "(q) => window.caAsk ? window.caAsk(q) : q"
+        take_queued = "(q) => window.caAskQueued ? window.caAskQueued(q) : q"
+        asking(question.submit, question, [asked], take_box)
+        asking(send.click, question, [asked], take_box)
+        asking(queued_go.click, queued, [asked], take_queued)
+        example = chatbot.example_select(ui.pick_example, None, queued, **private)
+        asking(example.then, queued, [asked], take_queued)
         cleared = [chatbot, session, notice, panel, fb_status]
         clear.click(ui.clear, None, cleared, api_visibility="private")
         chatbot.clear(ui.clear, None, cleared, api_visibility="private")

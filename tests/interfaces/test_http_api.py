@@ -151,7 +151,7 @@ def test_stream_is_ndjson(client):
     ("body", "needle"),
     [
         ({}, "question"),
-        ({"question": ""}, "at least 1 character"),
+        ({"question": ""}, "The question is empty"),
         ({"question": "x" * 4001}, "at most 4000 characters"),
         ({"question": "ok?", "history": [["q", "a"]] * 21}, "at most 20"),
         ({"question": "ok?", "history": [["only one"]]}, "history"),
@@ -165,6 +165,65 @@ def test_ask_rejects_bad_input(client, body, needle):
         r = client.post(path, json=body)
         assert r.status_code == 422, (path, r.text)
         assert needle in r.text
+
+
+def test_errors_have_one_shape(client):
+    """Empty, blank, invalid Unicode, wrong types, bad JSON, unknown article, huge body: every
+    error is {"detail": str, "field": str | null}, and "" and "  " give the same one."""
+    bodies = [
+        ("/api/ask", '{"question": ""}'),
+        ("/api/ask", '{"question": "  "}'),
+        ("/api/ask", '{"question": "\\ud800"}'),
+        ("/api/ask/stream", '{"question": "What is \\udfff this?"}'),
+        ("/api/ask", '{"question": "ok?", "history": [["\\ud800", "a"]]}'),
+        ("/api/ask/stream", '{"question": "ok?", "history": [["q", "\\udc80"]]}'),
+        ("/api/ask", '{"question": 42}'),
+        ("/api/ask", "not json"),
+        ("/api/ask", b'{"question": "\xff\xfe invalid UTF-8"}'),
+        ("/api/feedback", '{"answer": {"question": "\\ud800", "text": "t"}, "rating": 1}'),
+        (
+            "/api/feedback",
+            '{"answer": {"question": "q", "text": "t"}, "rating": 1, "comment": "\\udbff"}',
+        ),
+    ]
+    shapes = []
+    for path, body in bodies:
+        r = client.post(path, content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 422, (path, body, r.text)
+        data = r.json()
+        assert set(data) == {"detail", "field"} and isinstance(data["detail"], str), data
+        assert "\\ud800" not in r.text and "input" not in data  # the input is never echoed
+        shapes.append(data)
+    assert shapes[0] == shapes[1]  # "" and "  ": the same error
+    assert shapes[0]["field"] == "question" and "empty" in shapes[0]["detail"]
+    assert "not valid Unicode" in shapes[2]["detail"] and shapes[4]["field"] == "history[0][0]"
+    assert shapes[10]["field"] == "comment"
+    for r in (client.get("/api/articles/99"), client.get("/api/articles/abc")):
+        assert set(r.json()) == {"detail", "field"}
+
+
+def test_chunked_body_over_the_limit_is_refused(client, feedback_store):
+    """A body without Content-Length (chunked) is held to the limit as it arrives."""
+    before = len(feedback_store.all())
+    answer = {"question": "q", "text": "t", "citations": [], "abstained": False}
+
+    def body(size: int):
+        head = json.dumps({"answer": answer, "rating": 1, "comment": ""})[:-2]
+        yield head.encode()
+        for _ in range(size // 65536):
+            yield b"x" * 65536  # inside the comment string
+        yield b'"}'
+
+    for path in ("/api/feedback", "/api/ask", "/api/ask/stream"):
+        r = client.post(
+            path, content=body(5 * 1024 * 1024), headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 413, (path, r.text)
+        assert "too large" in r.json()["detail"] and set(r.json()) == {"detail", "field"}
+    assert len(feedback_store.all()) == before  # nothing stored
+    # under the limit, chunked is fine (and the comment is still bounded by its own limit)
+    r = client.post("/api/feedback", content=body(0), headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
 
 
 def test_ask_rejects_non_json_and_huge_bodies(client):
@@ -253,3 +312,61 @@ def test_cli_feedback_export(tmp_path, bot, mirror_dir):
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 1 and rows[0]["comment"] == "useful" and rows[0]["rating"] == 1
     assert "Art. 27(b)" in [c["label"] for c in rows[0]["citations"]]
+
+
+# --- /api/ask/stream streams as the answer is produced (issue 11) -----------------------------
+
+
+@pytest.fixture(scope="module")
+def llm_server(index_dir, mirror_dir, feedback_store):
+    """The API over an Assistant whose LLM (a local OpenAI-compatible server) writes slowly."""
+    from assistant import Assistant
+    from assistant.interfaces.http_api import create_app
+    from assistant.settings import Settings
+    from tests.answering.fake_openai import FakeOpenAI
+
+    fake = FakeOpenAI().start()
+    settings = Settings(
+        source_dir=mirror_dir,
+        data_dir=index_dir,
+        llm="openai:fake",
+        llm_base_url=fake.base_url,
+        llm_timeout=30,
+    )
+    srv = ServerThread(
+        create_app(Assistant(settings, progress=False), feedback_store, page=False)
+    ).start()
+    yield srv, fake
+    srv.stop()
+    fake.stop()
+
+
+def test_stream_sends_sentences_as_they_are_written(llm_server):
+    from tests.answering.fake_openai import Reply, passages_in
+
+    srv, fake = llm_server
+
+    def slow(body):
+        parts = [f"{text} [{label}]." for label, text in passages_in(body)[:2]]
+        return Reply(" ".join(parts), chunk_delay=0.03)
+
+    fake.script(slow)
+    lines: list[tuple[float, dict]] = []
+    with (
+        httpx.Client(base_url=srv.url, timeout=60) as c,
+        c.stream("POST", "/api/ask/stream", json={"question": QUESTION}) as r,
+    ):
+        assert r.status_code == 200
+        for line in r.iter_lines():
+            if line.strip():
+                lines.append((time.monotonic(), json.loads(line)))
+    deltas = [(t, e) for t, e in lines if e["type"] == "delta"]
+    final_t, final = lines[-1]
+    assert final["type"] == "answer" and len(deltas) == 2
+    assert final["text"] == deltas[-1][1]["text"] and len(final["citations"]) == 2
+    # the first sentence arrived while the model was still writing the second
+    assert final_t - deltas[0][0] > 1.0
+    # bad input is refused before anything is streamed
+    with httpx.Client(base_url=srv.url, timeout=60) as c:
+        r = c.post("/api/ask/stream", json={"question": "\x00"})
+        assert r.status_code == 422 and set(r.json()) == {"detail", "field"}

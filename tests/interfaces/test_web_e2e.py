@@ -152,10 +152,13 @@ def test_abstention_notice(visit):
     visit.ask("What is the capital of France?")
     notice = visit.page.locator("#notice .abstain-notice")
     notice.wait_for()
-    assert "does not address" in notice.inner_text()
+    assert "abstained" in notice.inner_text() and "nothing" in notice.inner_text()
     visit.wait_idle()
-    assert "Not answered from the Convention" in visit.last_answer().inner_text()
+    answer = visit.last_answer().inner_text()
+    assert "Not answered from the Convention" in answer and "does not address" in answer
     assert visit.last_answer().locator("a[href^='#cite=']").count() == 0
+    # the abstention text is shown once, not again in the notice
+    assert visit.page.locator("body").inner_text().count("does not address") == 1
 
 
 def test_feedback_is_stored(visit, feedback_store):
@@ -265,3 +268,103 @@ def test_page_links_to_the_official_pdf(visit):
         "https://documents.un.org/api/symbol/access?s=A/RES/79/243"
     )
     popup.close()
+
+
+# --- live streaming and questions asked while an answer streams (issue 11) ---------------------
+
+Q_FORCE = "When does the Convention enter into force?"
+
+
+@pytest.fixture(scope="module")
+def fake_llm():
+    from tests.answering.fake_openai import FakeOpenAI
+
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def llm_web(fake_llm, feedback_store, index_dir, mirror_dir) -> Iterator[ServerThread]:
+    """The page over an Assistant whose LLM (a local OpenAI-compatible server) streams slowly."""
+    from assistant import Assistant
+    from assistant.interfaces.http_api import create_app
+    from assistant.settings import Settings
+
+    settings = Settings(
+        source_dir=mirror_dir,
+        data_dir=index_dir,
+        llm="openai:fake",
+        llm_base_url=fake_llm.base_url,
+        llm_timeout=30,
+    )
+    srv = ServerThread(create_app(Assistant(settings, progress=False), feedback_store)).start()
+    yield srv
+    srv.stop()
+
+
+def slow_quote(body: dict):
+    """Two supplied passages, quoted and cited, arriving a word every 30 ms (a few seconds)."""
+    from tests.answering.fake_openai import Reply, passages_in
+
+    parts = [f"{text} [{label}]." for label, text in passages_in(body)[:2]]
+    return Reply(" ".join(parts), chunk_delay=0.03)
+
+
+def test_answer_streams_live_and_a_question_asked_meanwhile_is_queued(browser, llm_web, fake_llm):
+    fake_llm.script(default=slow_quote)
+    v = Visit(browser, llm_web.url + "/")
+    page = v.page
+    try:
+        frames: list[tuple[float, str]] = []
+        page.expose_function("caRecord", lambda text: frames.append((time.monotonic(), text)))
+        page.evaluate(
+            """() => new MutationObserver(() => {
+                const m = [...document.querySelectorAll('#chat .message.bot')].pop();
+                if (m) window.caRecord(m.innerText);
+            }).observe(document.querySelector('#chat'), {subtree: true, childList: true,
+                                                          characterData: true})"""
+        )
+        box = page.locator("#question textarea")
+        box.fill(QUESTION)
+        box.press("Enter")
+        page.keyboard.type("When does")  # typed at once after Enter: nothing may be lost
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#chat .message.bot')].some("
+            "m => m.innerText.includes('▍') && m.innerText.includes('Art.'))"
+        )
+        assert box.input_value() == "When does"
+        # finish typing the next question and ask it while the answer is still streaming
+        box.press("End")
+        page.keyboard.type(" the Convention enter into force?")
+        box.press("Enter")
+        status = page.locator("#ask-status .ask-status")
+        status.wait_for()
+        assert "Queued" in status.inner_text() and Q_FORCE in status.inner_text()
+        assert box.input_value() == ""
+        assert "▍" in v.last_answer().inner_text()  # the first answer is still streaming
+
+        # both are answered, in order, each with its own citations
+        page.wait_for_function(
+            "() => document.querySelectorAll('#chat .message.user').length === 2"
+            " && !document.querySelector('#ask-status .ask-status')"
+        )
+        v.wait_idle()
+        users = page.locator("#chat .message.user").all_inner_texts()
+        assert [u.strip() for u in users] == [QUESTION, Q_FORCE]
+        bots = page.locator("#chat .message.bot").all_inner_texts()
+        assert len(bots) == 2 and all("Sources" in b for b in bots)
+        asked = [
+            next(m["content"] for m in r["messages"] if m["role"] == "user")
+            for r in fake_llm.requests
+        ]
+        assert sum(f"Question: {QUESTION}" in a for a in asked) == 1
+        assert sum(f"Question: {Q_FORCE}" in a for a in asked) == 1
+        # live: the first answer grew over several renders, the first of them seconds before
+        # the answer was complete (not computed first and then replayed)
+        first = [(t, f) for t, f in frames if "▍" in f and "Art." in f]
+        done = next(t for t, f in frames if "Sources" in f)
+        assert len({f for _, f in first}) >= 2 and done - first[0][0] > 1.0
+    finally:
+        fake_llm.script()
+        v.close()
