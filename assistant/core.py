@@ -23,6 +23,7 @@ from assistant.index.lexical import LexicalIndex
 from assistant.index.questions import QuestionIndex, indexed_questions, questions_collection_name
 from assistant.index.store import make_client
 from assistant.models import Answer, Chunk, Passage, page_link, pages_text
+from assistant.retrieval.coverage import Coverage
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.settings import Settings
 
@@ -121,6 +122,7 @@ class Assistant:
             if q.declined or q.label in self.catalog.by_label
         ]
         on_provisions = [q for q in questions if not q.declined]
+        coverage = Coverage(self.lexical, self.notes)
         self.retriever = HybridRetriever(
             self.client.get_collection(s.collection),
             self.embeddings,
@@ -130,12 +132,13 @@ class Assistant:
                 self.client.get_collection(questions_collection_name(s.collection)), questions
             ),
             LexicalIndex(on_provisions, texts=[q.text for q in on_provisions]),
+            coverage,
             candidates=s.candidates,
             rrf_k=s.rrf_k,
             weights=s.fusion,
         )
         self.policy = AbstentionPolicy(self.catalog, self.lexical, Calibration.load(s.model_family))
-        self.extractive = ExtractiveAnswerer(self.notes, self.lexical.terms, self.lexical.weight)
+        self.extractive = ExtractiveAnswerer(self.notes, self.lexical.terms, coverage)
         self.answerer = self.extractive
         condenser = None
         if s.llm:  # LLM answers, verified, with the extractive answerer as the fallback

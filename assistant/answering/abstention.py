@@ -24,9 +24,8 @@ from functools import cache
 from importlib import resources
 
 from assistant.analysis import QueryAnalysis
-from assistant.answering.support import GENERIC_TERMS
 from assistant.index.catalog import Catalog
-from assistant.index.lexical import LexicalIndex
+from assistant.index.lexical import GENERIC_TERMS, LexicalIndex
 from assistant.models import SourceKind
 from assistant.prompts import message
 from assistant.retrieval.retriever import Retrieval

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 from assistant.analysis import Intent
 from assistant.answering.base import Draft
-from assistant.answering.support import GENERIC_TERMS
 from assistant.documents.provision_notes import ProvisionNote
 from assistant.labels import paragraph_within
 from assistant.language.sentences import split_sentences
 from assistant.models import Passage, SourceKind, provision_sentence
+from assistant.retrieval.coverage import Coverage
 from assistant.retrieval.retriever import Retrieval, states_asked_quantity
 
 _REFUSAL = re.compile(r"\b(?:refus\w*|declin\w*|grounds?\b|postpone\w*)", re.I)
@@ -54,14 +54,13 @@ class ExtractiveAnswerer:
         self,
         notes: dict[str, ProvisionNote],
         terms: Callable[[str], list[str]],
-        weight: Callable[[str], float],
+        coverage: Coverage,
         style: AnswerStyle | None = None,
     ):
         self.notes = notes
         self.terms = terms  # the lexical analyser (stemmed content terms)
-        self.weight = weight  # a term's inverse document frequency
+        self.coverage = coverage  # how much of the question a provision speaks about
         self.style = style or AnswerStyle()
-        self._vocab: dict[str, frozenset[str]] = {}
 
     def draft(self, question: str, retrieval: Retrieval) -> Draft:
         chosen = self.choose(question, retrieval)
@@ -101,7 +100,7 @@ class ExtractiveAnswerer:
         ] or pool
         if not pool:
             return []
-        wanted = self._wanted(question)
+        wanted = self.coverage.wanted(question)
         ranked = sorted(pool, key=lambda p: -self._fit(p, retrieval, wanted))
         best = ranked[0]
         chosen = [best]
@@ -117,40 +116,10 @@ class ExtractiveAnswerer:
             if (
                 all(p.unit_key != c.unit_key for c in chosen)
                 and self._fit(p, retrieval, wanted) >= st.second_ratio * top_fit
-                and self._adds(p, chosen, wanted) >= st.min_gain
+                and self.coverage.gain(p, chosen, wanted) >= st.min_gain
             ):
                 chosen.append(p)
         return chosen[: st.max_provisions + len(retrieval.parts)]
-
-    def _wanted(self, question: str) -> dict[str, float]:
-        """The question's content terms with their weights (generic words weigh nothing)."""
-        return {t: self.weight(t) for t in set(self.terms(question)) - GENERIC_TERMS}
-
-    def vocabulary(self, p: Passage) -> frozenset[str]:
-        """What a provision speaks about: its words, our summary and the questions it answers
-        (the plain words people use for it)."""
-        if p.label not in self._vocab:
-            note = self.notes.get(p.label)
-            plain = f"{note.summary} {' '.join(q.text for q in note.questions)}" if note else ""
-            self._vocab[p.label] = frozenset(self.terms(f"{p.title} {p.sentence()} {plain}"))
-        return self._vocab[p.label]
-
-    def coverage(self, p: Passage, wanted: dict[str, float]) -> float:
-        total = sum(wanted.values())
-        if not total:
-            return 1.0
-        vocab = self.vocabulary(p)
-        return sum(w for t, w in wanted.items() if t in vocab) / total
-
-    def _adds(self, p: Passage, chosen: list[Passage], wanted: dict[str, float]) -> float:
-        """Share of the question's weight that ``p`` covers and the chosen ones do not."""
-        total = sum(wanted.values())
-        if not total:
-            return 0.0
-        have = frozenset().union(*(self.vocabulary(c) for c in chosen))
-        return sum(w for t, w in wanted.items() if t in self.vocabulary(p) and t not in have) / (
-            total
-        )
 
     def _fit(self, p: Passage, retrieval: Retrieval, wanted: dict[str, float]) -> float:
         """How well a provision answers: its fused score, weighed by how much of the question
@@ -158,7 +127,8 @@ class ExtractiveAnswerer:
         asked kind, a ground for refusal)."""
         a = retrieval.analysis
         st = self.style
-        fit = p.score * (1 - st.coverage_weight + st.coverage_weight * self.coverage(p, wanted))
+        share = self.coverage.share(p, wanted)
+        fit = p.score * (1 - st.coverage_weight + st.coverage_weight * share)
         if a.has(Intent.QUANTITY) and states_asked_quantity(p.sentence(), a.quantity_unit):
             fit *= self.style.kind_lift
         if a.has(Intent.REFUSAL) and _REFUSAL.search(p.sentence()):

@@ -7,94 +7,12 @@ counts as supported when the passages contain it. Score = supported weight / tot
 
 from __future__ import annotations
 
-from assistant.index.lexical import LexicalIndex
+from assistant.index.lexical import GENERIC_TERMS, LexicalIndex
 from assistant.models import Passage
 
 # A cited sentence counts as supported by its passages at or above this score (the evaluation
 # suite's citation precision/recall and the LLM answer verifier use the same threshold).
 SUPPORT_THRESHOLD = 0.6
-
-# Words that carry no topic in a question about this treaty.
-GENERIC_TERMS = set(
-    [
-        "convent",
-        "treati",
-        "cybercrim",
-        "un",
-        "unit",
-        "nation",
-        "state",
-        "parti",
-        "articl",
-        "art",
-        "say",
-        "doe",
-        "what",
-        "whi",
-        "which",
-        "how",
-        "can",
-        "could",
-        "would",
-        "should",
-        "may",
-        "might",
-        "must",
-        "shall",
-        "will",
-        "tell",
-        "explain",
-        "provis",
-        "requir",
-        "allow",
-        "rule",
-        "mean",
-        "anyth",
-        "anyon",
-        "someth",
-        "someon",
-        "peopl",
-        "person",
-        "need",
-        "want",
-        "know",
-        "thing",
-        "get",
-        "let",
-        "countri",
-        "govern",
-        "law",
-        "legal",
-        "also",
-        "even",
-        "actual",
-        "realli",
-        "pleas",
-        "exact",
-        "won",
-        "doesn",
-        "didn",
-        "isn",
-        "aren",
-        "don",
-        "did",
-        "me",
-        "my",
-        "you",
-        "your",
-        "our",
-        "him",
-        "her",
-        "come",
-        "happen",
-        "think",
-        "mani",
-        "much",
-        "els",
-        "simpli",
-        "like",
-    ]
-)
 
 
 def passage_terms(lexical: LexicalIndex, passages: list[Passage]) -> set[str]:
