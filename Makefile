@@ -3,10 +3,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup install model index run test lint format eval eval-gate eval-tuning bench clean \
+.PHONY: setup install model onnx index run test lint format eval eval-gate eval-tuning bench clean \
 	browser llm-local calibrate
 
-setup: install model index      ## venv + dependencies + fine-tuned model + documents + index
+setup: install model onnx index ## venv + dependencies + fine-tuned model + documents + index
 
 install: $(STAMP)
 $(STAMP): pyproject.toml
@@ -18,10 +18,14 @@ $(STAMP): pyproject.toml
 model: $(STAMP)                  ## fine-tune the embedding model on our question index (~6 min)
 	$(VENV)/bin/assistant finetune --if-needed
 
+onnx: $(STAMP)                   ## export the embedding model to ONNX (serving runs it, no torch)
+	$(VENV)/bin/assistant export-onnx --if-needed
+
 index: $(STAMP)                  ## fetch (or read the mirror) and ingest; incremental
 	$(VENV)/bin/assistant ingest
 
-run: setup                       ## start the web app on 127.0.0.1
+run: $(STAMP)                    ## start the web app on 127.0.0.1 (set up first unless ready)
+	@$(VENV)/bin/assistant status --quiet || $(MAKE) --no-print-directory setup
 	$(PY) app.py
 
 test: $(STAMP)                   ## lint + the test suite

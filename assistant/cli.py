@@ -35,9 +35,29 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from assistant.index.ingest import ingest
 
-    report = ingest(_settings(args), progress=not args.quiet)
+    report = ingest(_settings(args), progress=not args.quiet, rebuild=args.rebuild)
     print(f"Ingest: {report}")
     return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Exit 0 when the index is complete and current (nothing to ingest), 1 otherwise."""
+    from assistant.index.embeddings import is_exported
+    from assistant.index.integrity import check, open_client
+
+    settings = _settings(args)
+    status = check(settings, open_client(settings))
+    model = "exported" if is_exported(settings) else "not exported (assistant export-onnx)"
+    if not args.quiet:
+        print(f"index: {status.state}: {status.reason}")
+        print(f"embedding model: {settings.embedding_model_id}, ONNX {model}")
+    return 0 if status.ready and is_exported(settings) else 1
+
+
+def cmd_export_onnx(args: argparse.Namespace) -> int:
+    from assistant.index.onnx_export import main as export_main
+
+    return export_main(["--if-needed"] if args.if_needed else [])
 
 
 def cmd_finetune(args: argparse.Namespace) -> int:
@@ -156,9 +176,17 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     add("fetch", cmd_fetch, "download the official documents into the cache")
-    add("ingest", cmd_ingest, "parse, chunk and index the documents (incremental)").add_argument(
-        "-q", "--quiet", action="store_true", help="no progress bars"
+    ing = add("ingest", cmd_ingest, "parse, chunk and index the documents (incremental)")
+    ing.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    ing.add_argument(
+        "--rebuild", action="store_true", help="drop the index and build it anew from the sources"
     )
+    add("status", cmd_status, "is the index complete and current? (exit 0 yes, 1 no)").add_argument(
+        "-q", "--quiet", action="store_true", help="exit status only"
+    )
+    add(
+        "export-onnx", cmd_export_onnx, "export the embedding model to ONNX (serving runs it)"
+    ).add_argument("--if-needed", action="store_true", help="keep an export of the same model")
     ft = add("finetune", cmd_finetune, "fine-tune the embedding model on our question index")
     ft.add_argument("--epochs", type=int, default=1)
     ft.add_argument("--out", help="model directory (default <models dir>/convention-minilm)")
@@ -180,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from assistant.answering.guard import InvalidQuestion
     from assistant.documents.fetch import FetchError
+    from assistant.index.embeddings import EmbeddingModelMissing
+    from assistant.index.ingest import IndexUnavailable
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -194,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     except FetchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except (IndexUnavailable, EmbeddingModelMissing) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 4
     except KeyboardInterrupt:
         return 130
 

@@ -7,7 +7,8 @@
     POST /api/feedback         rate an answer returned by /api/ask (+1 / -1, optional comment)
     GET  /api/articles         every article (number, title, chapter)
     GET  /api/articles/{n}     one article by provision (404 outside 1..68)
-    GET  /healthz              liveness and readiness
+    GET  /healthz              readiness: 200 when ready; 503 with the reason while the index is
+                               checked, resumed or rebuilt (the server listens from the start)
     GET  /openapi.json, /docs  the OpenAPI schema and a self-contained page describing it
 
 Blocking work (answering) runs in the thread pool, so one slow answer never blocks others.
@@ -15,11 +16,13 @@ Blocking work (answering) runs in the thread pool, so one slow answer never bloc
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Literal
 
 from fastapi import FastAPI, HTTPException, Request
@@ -129,6 +132,22 @@ class FeedbackOut(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     ready: bool = Field(description="The index and models are loaded")
+    state: str = Field(
+        "ready",
+        description="starting, checking, building, resuming, updating, rebuilding, loading, "
+        "ready or failed",
+    )
+    reason: str = Field("", description="Why it is not ready yet")
+
+    @classmethod
+    def of(cls, assistant: Assistant) -> Health:
+        status = getattr(assistant, "status", None)
+        if status is None:  # a stand-in without readiness reporting
+            return cls(ready=bool(getattr(assistant, "_ready", False)))
+        return cls(ready=status.ready, state=status.state, reason=status.reason)
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.model_dump(), status_code=200 if self.ready else 503)
 
 
 class Problem(BaseModel):
@@ -227,10 +246,15 @@ def api_app(assistant: Assistant, feedback: FeedbackStore) -> FastAPI:
             )
         return ArticleOut.of(view)
 
-    @app.get("/healthz", response_model=Health, tags=["service"])
-    def healthz() -> Health:
-        """Liveness; ``ready`` tells whether the index is loaded."""
-        return Health(ready=bool(getattr(assistant, "_ready", False)))
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        responses={503: {"model": Health, "description": "Not ready yet, with the reason"}},
+        tags=["service"],
+    )
+    def healthz() -> JSONResponse:
+        """Readiness: 200 once the index is checked and loaded, else 503 with the reason."""
+        return Health.of(assistant).response()
 
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
     def docs() -> str:
@@ -273,13 +297,97 @@ def create_app(
     return app
 
 
+class Launcher:
+    """The ASGI app the server runs from its first moment. Until the assistant is ready (the
+    index checked, and resumed, updated or rebuilt if it has to be; the models loaded; the page
+    built) ``/healthz`` answers 503 with the reason and every other request 503 with
+    ``Retry-After``; then every request goes to the app ``build`` made. When preparing fails,
+    ``error`` holds the one-line reason and ``on_failure`` is called."""
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        build: Callable[[], FastAPI],
+        on_failure: Callable[[BaseException], None] | None = None,
+    ):
+        self.assistant = assistant
+        self.build = build
+        self.on_failure = on_failure
+        self.app: FastAPI | None = None
+        self.error: BaseException | None = None
+        self._stack = contextlib.AsyncExitStack()
+        self._task: asyncio.Task | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif self.app is not None:
+            await self.app(scope, receive, send)
+        elif scope["type"] == "http":
+            await self._not_ready(scope, receive, send)
+        else:  # websocket before the page exists
+            await send({"type": "websocket.close", "code": 1013})
+
+    async def _not_ready(self, scope, receive, send) -> None:
+        health = Health.of(self.assistant)
+        if scope["path"] == "/healthz":
+            response = health.response()
+        else:
+            detail = f"The assistant is not ready yet ({health.state}): {health.reason}"
+            response = JSONResponse({"detail": detail}, 503, headers={"Retry-After": "5"})
+        await response(scope, receive, send)
+
+    async def _lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self._task = asyncio.create_task(self._prepare())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._task is not None and not self._task.done():
+                    self._task.cancel()
+                await self._stack.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _prepare(self) -> None:
+        try:
+            app = await asyncio.to_thread(self._build_ready)
+            await self._stack.enter_async_context(app.router.lifespan_context(app))
+            self.app = app
+            log.info("ready")
+        except Exception as exc:  # noqa: BLE001 - reported on /healthz and to the caller
+            self.error = exc
+            log.error("cannot start: %s", exc)
+            if self.on_failure is not None:
+                self.on_failure(exc)
+
+    def _build_ready(self) -> FastAPI:
+        self.assistant.ensure_ready()
+        return self.build()
+
+
 def serve(host: str = "127.0.0.1", port: int = 7860, assistant: Assistant | None = None) -> None:
-    """Run the web app with uvicorn (blocking)."""
+    """Run the web app with uvicorn (blocking). The server listens at once; ``/healthz`` says
+    when the index is ready (it may first be resumed or rebuilt). Raises the reason when the
+    assistant cannot be made ready (e.g. a damaged index with no sources to rebuild it)."""
     import uvicorn
 
-    app = create_app(assistant)
+    from assistant.interfaces import get_assistant
+
+    assistant = assistant or get_assistant()
+    launcher = Launcher(assistant, lambda: create_app(assistant))
+    config = uvicorn.Config(launcher, host=host, port=port, log_level="info")
+    server = uvicorn.Server(config)
+
+    def stop(_exc: BaseException) -> None:
+        server.should_exit = True
+
+    launcher.on_failure = stop
     print(f"Convention Assistant on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    server.run()
+    if launcher.error is not None:
+        raise launcher.error
 
 
 def docs_page(schema: dict) -> str:
