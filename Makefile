@@ -25,7 +25,7 @@ index: $(STAMP)                  ## fetch (or read the mirror) and ingest; incre
 	$(VENV)/bin/assistant ingest
 
 run: $(STAMP)                    ## start the web app on 127.0.0.1 (set up first unless ready)
-	@$(VENV)/bin/assistant status --quiet || $(MAKE) --no-print-directory setup
+	@$(VENV)/bin/assistant status --quiet; test $$? -le 1 || $(MAKE) --no-print-directory setup
 	$(PY) app.py
 
 test: $(STAMP)                   ## lint + the test suite

@@ -41,17 +41,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """Exit 0 when the index is complete and current (nothing to ingest), 1 otherwise."""
+    """Exit 0 when the index is complete and current and the model exported; 1 when it is
+    complete but can be brought up to date (start-up does that when the sources are at hand,
+    and serves it as it is when they are not); 2 when it must be built, resumed or rebuilt."""
     from assistant.index.embeddings import is_exported
-    from assistant.index.integrity import check, open_client
+    from assistant.index.integrity import IndexState, check, open_client
 
     settings = _settings(args)
     status = check(settings, open_client(settings))
-    model = "exported" if is_exported(settings) else "not exported (assistant export-onnx)"
+    exported = is_exported(settings)
     if not args.quiet:
+        model = "exported" if exported else "not exported yet (assistant export-onnx)"
         print(f"index: {status.state}: {status.reason}")
         print(f"embedding model: {settings.embedding_model_id}, ONNX {model}")
-    return 0 if status.ready and is_exported(settings) else 1
+    if status.ready and exported:
+        return 0
+    return 1 if status.ready or status.state == IndexState.STALE else 2
 
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
@@ -181,9 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument(
         "--rebuild", action="store_true", help="drop the index and build it anew from the sources"
     )
-    add("status", cmd_status, "is the index complete and current? (exit 0 yes, 1 no)").add_argument(
-        "-q", "--quiet", action="store_true", help="exit status only"
-    )
+    status = add("status", cmd_status, "index complete (exit 0), outdated (1) or unusable (2)?")
+    status.add_argument("-q", "--quiet", action="store_true", help="exit status only")
     add(
         "export-onnx", cmd_export_onnx, "export the embedding model to ONNX (serving runs it)"
     ).add_argument("--if-needed", action="store_true", help="keep an export of the same model")

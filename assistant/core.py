@@ -123,7 +123,6 @@ class Assistant:
         status = check(s, self.client)
         if not status.ready:
             action = _REPAIR[status.state]
-            log.warning("index %s (%s): %s it before serving", status.state, status.reason, action)
             self._status = Readiness(False, action, f"{status.reason}: {action} the index")
 
             def progress(stage: str, done: int, total: int) -> None:

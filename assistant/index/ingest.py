@@ -108,6 +108,14 @@ class Record:
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
+_REPAIR = {
+    IndexState.READY: "rebuilding it",
+    IndexState.INCOMPLETE: "resuming the ingestion",
+    IndexState.STALE: "updating it",
+    IndexState.CORRUPT: "rebuilding it from the sources",
+}
+
+
 class IndexUnavailable(RuntimeError):
     """The index cannot be made whole here and now; the message (one line) names the fix."""
 
@@ -138,8 +146,6 @@ def ingest(
             state=status.state,
             reason=status.reason,
         )
-    if status.state != IndexState.MISSING:
-        log.warning("index %s: %s", status.state, status.reason)
     notify("loading", 0, 0)
     try:
         corpus = load_corpus(settings, download_missing=download_missing, progress=progress)
@@ -154,6 +160,8 @@ def ingest(
             f"available ({exc}): set ASSISTANT_SOURCE_DIR to a local mirror of the official "
             f"documents (or go online) and run `{fix}`"
         ) from exc
+    if status.state != IndexState.MISSING:
+        log.warning("index %s (%s): %s", status.state, status.reason, _REPAIR[status.state])
     previous = status.manifest if status.state == IndexState.STALE and not rebuild else None
     if rebuild or status.state == IndexState.CORRUPT:
         client = reset_store(settings, client)

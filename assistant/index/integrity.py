@@ -187,7 +187,7 @@ def open_client(settings: Settings) -> chromadb.ClientAPI | None:
     try:
         return make_client(settings)
     except Exception as exc:  # noqa: BLE001 - chroma's errors for a damaged store vary
-        log.warning("cannot open the index store: %s", exc)
+        log.debug("cannot open the index store: %s", exc)
         return None
 
 

@@ -330,6 +330,10 @@ class Launcher:
 
     async def _not_ready(self, scope, receive, send) -> None:
         health = Health.of(self.assistant)
+        if health.ready:  # the index is, the page not yet
+            health = Health(ready=False, state="loading", reason="building the web page")
+        if self.error is not None:
+            health = Health(ready=False, state="failed", reason=str(self.error))
         if scope["path"] == "/healthz":
             response = health.response()
         else:
@@ -358,9 +362,10 @@ class Launcher:
             log.info("ready")
         except Exception as exc:  # noqa: BLE001 - reported on /healthz and to the caller
             self.error = exc
-            log.error("cannot start: %s", exc)
             if self.on_failure is not None:
                 self.on_failure(exc)
+            else:
+                log.error("cannot start: %s", exc)
 
     def _build_ready(self) -> FastAPI:
         self.assistant.ensure_ready()

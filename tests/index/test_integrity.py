@@ -1,0 +1,247 @@
+"""Index integrity: ingestion killed with SIGKILL at several points, then served; a damaged
+store rebuilt from the sources, or refused offline with one line naming the fix.
+
+A small corpus keeps this quick: the Convention alone (no briefing notes) and the question
+notes of Articles 59-68. Every run is a real process: ``assistant`` / ``app.py`` subprocesses,
+a real Chroma store, the real embedding model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from assistant.settings import REPO_ROOT, Settings
+
+QUESTION = "When does the Convention enter into force?"
+KILL_SCRIPT = """
+import os, signal, sys
+from assistant.index.ingest import ingest
+from assistant.settings import Settings
+stage, after = sys.argv[1], int(sys.argv[2])
+
+def hook(name, done, total):
+    if name == stage and done >= after:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+ingest(Settings(), progress=False, on_progress=hook)
+raise SystemExit("the kill point was never reached")
+"""
+
+
+@pytest.fixture()
+def small(tmp_path, mirror_dir) -> dict[str, str]:
+    """Environment for a small corpus in a fresh data directory."""
+    corpus = tmp_path / "corpus"
+    (corpus / "provisions").mkdir(parents=True)
+    manifest = (REPO_ROOT / "corpus" / "sources.toml").read_text()
+    blocks = manifest.split("\n[[source]]")
+    assert "kind = \"convention\"" in blocks[1]
+    (corpus / "sources.toml").write_text("\n[[source]]".join(blocks[:2]) + "\n")
+    shutil.copy(
+        REPO_ROOT / "corpus" / "provisions" / "arts59-68-notes-resolution.toml",
+        corpus / "provisions",
+    )
+    return {
+        **os.environ,
+        "ASSISTANT_CORPUS_DIR": str(corpus),
+        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        "ASSISTANT_SOURCE_DIR": str(mirror_dir),
+    }
+
+
+def settings_of(env: dict[str, str]) -> Settings:
+    return Settings(
+        corpus_dir=env["ASSISTANT_CORPUS_DIR"],
+        data_dir=env["ASSISTANT_DATA_DIR"],
+        source_dir=env["ASSISTANT_SOURCE_DIR"],
+    )
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def kill_ingest(env: dict[str, str], stage: str, after: int = 0) -> None:
+    """Run ingestion and SIGKILL it when it reaches ``stage`` (after ``after`` rows)."""
+    done = subprocess.run(
+        [sys.executable, "-c", KILL_SCRIPT, stage, str(after)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cites(answer: dict, article: int) -> bool:
+    return any(c["article"] == article for c in answer["citations"])
+
+
+def test_killed_while_embedding_chunks_then_served(small):
+    """The fault of the issue: a partial index was served as complete. Now the server says
+    why it is not ready, answers no question meanwhile, resumes, then serves every article."""
+    kill_ingest(small, "Embedding chunks", after=128)
+    status = cli(small, "status")
+    assert status.returncode == 2 and "incomplete" in status.stdout, status.stdout
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(REPO_ROOT / "app.py")],
+        env={**small, "ASSISTANT_PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    not_ready, refused = [], []
+    try:
+        deadline = time.monotonic() + 600
+        while True:
+            assert time.monotonic() < deadline, "the server never became ready"
+            assert server.poll() is None, server.stderr.read()
+            try:
+                health = httpx.get(f"{url}/healthz", timeout=10)
+            except httpx.TransportError:
+                time.sleep(0.1)
+                continue
+            if health.status_code == 200:
+                break
+            assert health.status_code == 503
+            not_ready.append(health.json())
+            if len(refused) < 2:
+                refused.append(httpx.post(f"{url}/api/ask", json={"question": QUESTION}))
+            time.sleep(0.2)
+        assert health.json() == {"status": "ok", "ready": True, "state": "ready", "reason": ""}
+        assert not_ready and not not_ready[0]["ready"]
+        assert any(
+            h["state"] == "resuming" and "did not finish" in h["reason"] for h in not_ready
+        ), not_ready
+        assert refused and all(r.status_code == 503 for r in refused)  # no partial answers
+        assert "not ready" in refused[0].json()["detail"]
+
+        articles = httpx.get(f"{url}/api/articles", timeout=30).json()
+        assert [a["number"] for a in articles] == list(range(1, 69))
+        assert httpx.get(f"{url}/api/articles/65", timeout=30).status_code == 200
+        answer = httpx.post(f"{url}/api/ask", json={"question": QUESTION}, timeout=60).json()
+        assert not answer["abstained"] and cites(answer, 65), answer
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    status = cli(small, "status")
+    assert status.returncode == 0 and "ready" in status.stdout, status.stdout
+
+
+@pytest.mark.parametrize(
+    ("stage", "after"), [("Embedding questions", 64), ("stored", 0), ("snapshot", 0)]
+)
+def test_killed_later_then_resumed(small, stage, after):
+    """Killed while embedding the questions, after the store is written and after the
+    snapshot: start-up resumes (embedding nothing twice) and everything is served."""
+    from assistant import Assistant
+    from assistant.index import manifest
+    from assistant.index.ingest import ingest
+    from assistant.index.integrity import IndexState, check, open_client
+
+    kill_ingest(small, stage, after)
+    settings = settings_of(small)
+    assert manifest.read(settings) is None
+    assert check(settings, open_client(settings)).state == IndexState.INCOMPLETE
+
+    report = ingest(settings, progress=False)  # what start-up runs: resume
+    assert report.state == IndexState.INCOMPLETE
+    total = report.added + report.unchanged
+    if stage == "Embedding questions":
+        assert 0 < report.added <= total - after
+    else:
+        assert report.added == 0  # the store was whole: nothing embedded again
+    bot = Assistant(settings, progress=False)
+    answer = bot.ask(QUESTION)
+    assert bot.status.ready and not answer.abstained
+    assert any(c.article == 65 for c in answer.citations)
+    assert [a.number for a in bot.articles()] == list(range(1, 69))
+
+
+def corrupt(settings: Settings) -> None:
+    """Random bytes in the middle of the Chroma SQLite file (as the issue reproduced)."""
+    db = settings.chroma_dir / "chroma.sqlite3"
+    size = db.stat().st_size
+    with db.open("r+b") as fh:
+        fh.seek(size // 2)
+        fh.write(random.Random(11).randbytes(8192))
+
+
+def test_damaged_store(small, tmp_path):
+    """A damaged store: refused offline (no sources) with one line naming the fix; rebuilt
+    from the sources otherwise; ``ingest --rebuild`` builds it anew on request."""
+    settings = settings_of(small)
+    first = cli(small, "ingest", "-q")
+    assert first.returncode == 0, first.stderr
+    corrupt(settings)
+
+    offline = {**small, "ASSISTANT_SOURCE_DIR": str(tmp_path / "empty")}
+    (tmp_path / "empty").mkdir()
+    refused = cli(offline, "ask", QUESTION)
+    assert refused.returncode == 4
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1, refused.stderr
+    assert lines[0].startswith("error: the index is corrupt")
+    assert "ASSISTANT_SOURCE_DIR" in lines[0] and "assistant ingest --rebuild" in lines[0]
+    app = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "app.py")],
+        env={**offline, "ASSISTANT_PORT": str(free_port())},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert app.returncode == 4 and "Traceback" not in app.stderr
+    assert app.stderr.strip().splitlines()[-1] == lines[0]
+
+    rebuilt = cli(small, "ask", "--json", QUESTION)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "damaged" in rebuilt.stderr and "Traceback" not in rebuilt.stderr
+    assert cites(json.loads(rebuilt.stdout), 65)
+    assert (settings.chroma_dir.parent / "chroma.damaged").is_dir()  # kept for inspection
+    assert cli(small, "status").returncode == 0
+
+    again = cli(small, "ingest", "-q", "--rebuild")
+    assert again.returncode == 0, again.stderr
+    added = int(again.stdout.split("Ingest: ")[1].split(" added")[0])
+    unchanged = cli(small, "ingest", "-q")
+    assert f"0 added, 0 updated, 0 deleted, {added} unchanged" in unchanged.stdout
+
+
+def test_complete_index_is_served_offline(small, tmp_path):
+    """With a complete index, nothing needs the sources: ``status`` says ready (what
+    ``make run`` checks) and questions are answered with no mirror and no download."""
+    from assistant import Assistant
+
+    assert cli(small, "ingest", "-q").returncode == 0
+    offline = settings_of(small).model_copy(update={"source_dir": tmp_path / "none"})
+    (tmp_path / "none").mkdir()
+    status = cli({**small, "ASSISTANT_SOURCE_DIR": str(tmp_path / "none")}, "status", "-q")
+    assert status.returncode == 0
+    bot = Assistant(offline, progress=False)
+    assert any(c.article == 65 for c in bot.ask(QUESTION).citations)
