@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -39,14 +40,13 @@ raise SystemExit("the kill point was never reached")
 """
 
 
-@pytest.fixture()
-def small(tmp_path, mirror_dir) -> dict[str, str]:
-    """Environment for a small corpus in a fresh data directory."""
+def small_corpus(tmp_path, mirror_dir) -> dict[str, str]:
+    """Environment for a small corpus in a fresh data directory under ``tmp_path``."""
     corpus = tmp_path / "corpus"
     (corpus / "provisions").mkdir(parents=True)
     manifest = (REPO_ROOT / "corpus" / "sources.toml").read_text()
     blocks = manifest.split("\n[[source]]")
-    assert "kind = \"convention\"" in blocks[1]
+    assert 'kind = "convention"' in blocks[1]
     (corpus / "sources.toml").write_text("\n[[source]]".join(blocks[:2]) + "\n")
     shutil.copy(
         REPO_ROOT / "corpus" / "provisions" / "arts59-68-notes-resolution.toml",
@@ -58,6 +58,30 @@ def small(tmp_path, mirror_dir) -> dict[str, str]:
         "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
         "ASSISTANT_SOURCE_DIR": str(mirror_dir),
     }
+
+
+@pytest.fixture()
+def small(tmp_path, mirror_dir) -> dict[str, str]:
+    """A small corpus, nothing indexed yet."""
+    return small_corpus(tmp_path, mirror_dir)
+
+
+@pytest.fixture(scope="module")
+def complete(tmp_path_factory, mirror_dir) -> dict[str, str]:
+    """A small corpus with a complete index, built once (copy it before changing it)."""
+    env = small_corpus(tmp_path_factory.mktemp("complete"), mirror_dir)
+    done = cli(env, "ingest", "-q")
+    assert done.returncode == 0, done.stderr
+    return env
+
+
+@pytest.fixture()
+def indexed(complete, tmp_path) -> dict[str, str]:
+    """A private copy of the complete small index."""
+    env = dict(complete)
+    for key in ("ASSISTANT_CORPUS_DIR", "ASSISTANT_DATA_DIR"):
+        env[key] = str(shutil.copytree(complete[key], tmp_path / key.lower()))
+    return env
 
 
 def settings_of(env: dict[str, str]) -> Settings:
@@ -154,34 +178,41 @@ def test_killed_while_embedding_chunks_then_served(small):
     assert status.returncode == 0 and "ready" in status.stdout, status.stdout
 
 
-@pytest.mark.parametrize(
-    ("stage", "after"), [("Embedding questions", 64), ("stored", 0), ("snapshot", 0)]
-)
-def test_killed_later_then_resumed(small, stage, after):
-    """Killed while embedding the questions, after the store is written and after the
-    snapshot: start-up resumes (embedding nothing twice) and everything is served."""
+def resume_and_answer(env: dict[str, str], *, embedded: bool) -> None:
+    """What start-up runs on an incomplete index: resume it; then every article is there."""
     from assistant import Assistant
     from assistant.index import manifest
     from assistant.index.ingest import ingest
     from assistant.index.integrity import IndexState, check, open_client
 
-    kill_ingest(small, stage, after)
-    settings = settings_of(small)
+    settings = settings_of(env)
     assert manifest.read(settings) is None
     assert check(settings, open_client(settings)).state == IndexState.INCOMPLETE
-
-    report = ingest(settings, progress=False)  # what start-up runs: resume
+    report = ingest(settings, progress=False)
     assert report.state == IndexState.INCOMPLETE
-    total = report.added + report.unchanged
-    if stage == "Embedding questions":
-        assert 0 < report.added <= total - after
-    else:
-        assert report.added == 0  # the store was whole: nothing embedded again
+    assert (report.added > 0) == embedded, report
     bot = Assistant(settings, progress=False)
     answer = bot.ask(QUESTION)
     assert bot.status.ready and not answer.abstained
     assert any(c.article == 65 for c in answer.citations)
     assert [a.number for a in bot.articles()] == list(range(1, 69))
+
+
+def test_killed_while_embedding_questions_then_resumed(small):
+    kill_ingest(small, "Embedding questions", after=64)
+    resume_and_answer(small, embedded=True)  # only the missing questions
+
+
+@pytest.mark.parametrize("stage", ["stored", "snapshot"])
+def test_killed_before_the_manifest_then_resumed(indexed, stage):
+    """Killed after the store was updated, before (or after) the snapshot, always before the
+    manifest: the index is incomplete, and resuming embeds nothing again."""
+    notes = next(Path(indexed["ASSISTANT_CORPUS_DIR"], "provisions").glob("*.toml"))
+    marker = "questions = [\n"
+    text = notes.read_text()
+    notes.write_text(text.replace(marker, marker + '  { q = "A new test question?" },\n', 1))
+    kill_ingest(indexed, stage)
+    resume_and_answer(indexed, embedded=False)
 
 
 def corrupt(settings: Settings) -> None:
@@ -193,12 +224,11 @@ def corrupt(settings: Settings) -> None:
         fh.write(random.Random(11).randbytes(8192))
 
 
-def test_damaged_store(small, tmp_path):
+def test_damaged_store(indexed, tmp_path):
     """A damaged store: refused offline (no sources) with one line naming the fix; rebuilt
     from the sources otherwise; ``ingest --rebuild`` builds it anew on request."""
+    small = indexed
     settings = settings_of(small)
-    first = cli(small, "ingest", "-q")
-    assert first.returncode == 0, first.stderr
     corrupt(settings)
 
     offline = {**small, "ASSISTANT_SOURCE_DIR": str(tmp_path / "empty")}
@@ -233,12 +263,12 @@ def test_damaged_store(small, tmp_path):
     assert f"0 added, 0 updated, 0 deleted, {added} unchanged" in unchanged.stdout
 
 
-def test_complete_index_is_served_offline(small, tmp_path):
+def test_complete_index_is_served_offline(indexed, tmp_path):
     """With a complete index, nothing needs the sources: ``status`` says ready (what
     ``make run`` checks) and questions are answered with no mirror and no download."""
     from assistant import Assistant
 
-    assert cli(small, "ingest", "-q").returncode == 0
+    small = indexed
     offline = settings_of(small).model_copy(update={"source_dir": tmp_path / "none"})
     (tmp_path / "none").mkdir()
     status = cli({**small, "ASSISTANT_SOURCE_DIR": str(tmp_path / "none")}, "status", "-q")
