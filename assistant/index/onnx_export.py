@@ -18,6 +18,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from assistant.index.embeddings import (
     export_dir,
     is_exported,
 )
-from assistant.settings import Settings
+from assistant.settings import FINETUNED, Settings
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def export(settings: Settings, *, if_needed: bool = False) -> tuple[Path, float,
             )
         program.save(str(work / MODEL_FILE))
         model.tokenizer.backend_tokenizer.save(str(work / TOKENIZER_FILE))
-        dimension = int(model.get_sentence_embedding_dimension())
+        dimension = int(model.get_embedding_dimension())
         info = ExportInfo(
             model_id=settings.embedding_model_id,
             source=source,
@@ -126,12 +127,23 @@ def export(settings: Settings, *, if_needed: bool = False) -> tuple[Path, float,
             raise RuntimeError(f"ONNX export disagrees with the torch model (cosine {cosine:.6f})")
         info = ExportInfo(**{**asdict(info), "min_cosine": round(cosine, 8)})
         (work / META_FILE).write_text(json.dumps(asdict(info), indent=1) + "\n")
+        work.chmod(0o755)
         if out.exists():
             shutil.rmtree(out)
         work.rename(out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    _prune(out)
     return out, time.perf_counter() - start, True
+
+
+def _prune(current: Path) -> None:
+    """Drop exports of earlier versions of our fine-tuned model (``convention-minilm-<hash>``)."""
+    if not current.name.startswith(FINETUNED + "-"):
+        return
+    for other in current.parent.glob(f"{FINETUNED}-*"):
+        if other != current and other.is_dir() and not other.name.startswith("."):
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     for name in ("torch.onnx", "onnxscript", "onnx_ir"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module=r"torch\.onnx\..*")
     path, seconds, exported = export(Settings(), if_needed=args.if_needed)
     if not args.quiet:
         info = ExportInfo.read(path)

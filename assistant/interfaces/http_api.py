@@ -297,23 +297,39 @@ def create_app(
     return app
 
 
+PAGE_LOADING = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" '
+    'content="2"><title>Convention Assistant</title></head><body style="font-family:system-ui">'
+    "<p>The Convention Assistant is starting: this page reloads in a moment.</p></body></html>"
+)
+
+
 class Launcher:
-    """The ASGI app the server runs from its first moment. Until the assistant is ready (the
-    index checked, and resumed, updated or rebuilt if it has to be; the models loaded; the page
-    built) ``/healthz`` answers 503 with the reason and every other request 503 with
-    ``Retry-After``; then every request goes to the app ``build`` made. When preparing fails,
-    ``error`` holds the one-line reason and ``on_failure`` is called."""
+    """The ASGI app the server runs from its first moment, in three phases.
+
+    1. Until the assistant is ready (the index checked, and resumed, updated or rebuilt if it
+       has to be; the models loaded) ``/healthz`` answers 503 with the state and the reason,
+       every other request 503 with ``Retry-After`` (never an answer from a partial index).
+    2. Then the HTTP API (``api``) serves while the web page is built (importing Gradio takes
+       seconds): ``/healthz`` answers 200 with state ``loading-page``, the page a short
+       "starting" page that reloads itself.
+    3. Then the whole app (``full``) serves everything.
+
+    When preparing fails, ``error`` holds the reason and ``on_failure`` is called."""
 
     def __init__(
         self,
         assistant: Assistant,
-        build: Callable[[], FastAPI],
+        full: Callable[[], FastAPI],
+        api: Callable[[], FastAPI] | None = None,
         on_failure: Callable[[BaseException], None] | None = None,
     ):
         self.assistant = assistant
-        self.build = build
+        self.full = full
+        self.api = api
         self.on_failure = on_failure
         self.app: FastAPI | None = None
+        self.page_ready = False
         self.error: BaseException | None = None
         self._stack = contextlib.AsyncExitStack()
         self._task: asyncio.Task | None = None
@@ -321,24 +337,38 @@ class Launcher:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
-        elif self.app is not None:
+        elif self.app is not None and (self.page_ready or scope["type"] != "http"):
             await self.app(scope, receive, send)
         elif scope["type"] == "http":
-            await self._not_ready(scope, receive, send)
-        else:  # websocket before the page exists
+            await self._starting(scope, receive, send)
+        else:  # a websocket before the page exists
             await send({"type": "websocket.close", "code": 1013})
 
-    async def _not_ready(self, scope, receive, send) -> None:
+    async def _starting(self, scope, receive, send) -> None:
+        path = scope["path"]
+        if self.app is not None:  # phase 2: the API serves, the page is being built
+            if path == "/healthz":
+                health = Health(
+                    ready=True,
+                    state="loading-page",
+                    reason="the HTTP API answers; the web page is still loading",
+                )
+                response = health.response()
+            elif path.startswith(("/api/", "/openapi.json", "/docs")):
+                return await self.app(scope, receive, send)
+            else:
+                response = HTMLResponse(PAGE_LOADING, 503, headers={"Retry-After": "2"})
+            return await response(scope, receive, send)
         health = Health.of(self.assistant)
-        if health.ready:  # the index is, the page not yet
-            health = Health(ready=False, state="loading", reason="building the web page")
         if self.error is not None:
             health = Health(ready=False, state="failed", reason=str(self.error))
-        if scope["path"] == "/healthz":
+        if path == "/healthz":
             response = health.response()
-        else:
+        elif path.startswith(("/api/", "/openapi.json", "/docs")):
             detail = f"The assistant is not ready yet ({health.state}): {health.reason}"
             response = JSONResponse({"detail": detail}, 503, headers={"Retry-After": "5"})
+        else:
+            response = HTMLResponse(PAGE_LOADING, 503, headers={"Retry-After": "5"})
         await response(scope, receive, send)
 
     async def _lifespan(self, receive, send) -> None:
@@ -354,11 +384,17 @@ class Launcher:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
+    async def _serve(self, app: FastAPI) -> None:
+        await self._stack.enter_async_context(app.router.lifespan_context(app))
+        self.app = app
+
     async def _prepare(self) -> None:
         try:
-            app = await asyncio.to_thread(self._build_ready)
-            await self._stack.enter_async_context(app.router.lifespan_context(app))
-            self.app = app
+            await asyncio.to_thread(self.assistant.ensure_ready)
+            if self.api is not None:
+                await self._serve(self.api())
+            await self._serve(await asyncio.to_thread(self.full))
+            self.page_ready = True
             log.info("ready")
         except Exception as exc:  # noqa: BLE001 - reported on /healthz and to the caller
             self.error = exc
@@ -367,21 +403,23 @@ class Launcher:
             else:
                 log.error("cannot start: %s", exc)
 
-    def _build_ready(self) -> FastAPI:
-        self.assistant.ensure_ready()
-        return self.build()
-
 
 def serve(host: str = "127.0.0.1", port: int = 7860, assistant: Assistant | None = None) -> None:
     """Run the web app with uvicorn (blocking). The server listens at once; ``/healthz`` says
-    when the index is ready (it may first be resumed or rebuilt). Raises the reason when the
-    assistant cannot be made ready (e.g. a damaged index with no sources to rebuild it)."""
+    when the index is ready (it may first be resumed or rebuilt), the API serves as soon as it
+    is, the page once built. Raises the reason when the assistant cannot be made ready (e.g. a
+    damaged index with no sources to rebuild it)."""
     import uvicorn
 
     from assistant.interfaces import get_assistant
 
     assistant = assistant or get_assistant()
-    launcher = Launcher(assistant, lambda: create_app(assistant))
+    feedback = FeedbackStore(assistant.settings.feedback_db)
+    launcher = Launcher(
+        assistant,
+        full=lambda: create_app(assistant, feedback),
+        api=lambda: api_app(assistant, feedback),
+    )
     config = uvicorn.Config(launcher, host=host, port=port, log_level="info")
     server = uvicorn.Server(config)
 
