@@ -49,8 +49,8 @@ eval-tuning: $(STAMP)            ## the tuning set, failing items listed -> eval
 calibrate: $(STAMP)              ## refit the abstention model on the tuning set
 	$(PY) -m evals.calibrate --write
 
-bench: $(STAMP)                  ## latency / memory figures
-	$(PY) -m evals.bench
+bench: $(STAMP)                  ## speed / memory beside a plain RAG; BENCH_ARGS="--scale 50"
+	$(PY) -m evals.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf .data

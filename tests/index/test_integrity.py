@@ -124,7 +124,7 @@ def cites(answer: dict, article: int) -> bool:
     return any(c["article"] == article for c in answer["citations"])
 
 
-def test_killed_while_embedding_chunks_then_served(small):
+def test_killed_while_embedding_chunks_then_served(small, tmp_path):
     """The fault of the issue: a partial index was served as complete. Now the server says
     why it is not ready, answers no question meanwhile, resumes, then serves every article."""
     kill_ingest(small, "Embedding chunks", after=128)
@@ -132,12 +132,12 @@ def test_killed_while_embedding_chunks_then_served(small):
     assert status.returncode == 2 and "incomplete" in status.stdout, status.stdout
 
     port = free_port()
+    log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, str(REPO_ROOT / "app.py")],
         env={**small, "ASSISTANT_PORT": str(port)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=log,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     not_ready, refused = [], []
@@ -145,7 +145,7 @@ def test_killed_while_embedding_chunks_then_served(small):
         deadline = time.monotonic() + 600
         while True:
             assert time.monotonic() < deadline, "the server never became ready"
-            assert server.poll() is None, server.stderr.read()
+            assert server.poll() is None, (tmp_path / "server.log").read_text()
             try:
                 health = httpx.get(f"{url}/healthz", timeout=10)
             except httpx.TransportError:
@@ -179,6 +179,7 @@ def test_killed_while_embedding_chunks_then_served(small):
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
     status = cli(small, "status")
     assert status.returncode == 0 and "ready" in status.stdout, status.stdout
 
