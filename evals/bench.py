@@ -333,12 +333,11 @@ def synthetic_corpus(target: Path, factor: int, base_chunks: int) -> int:
     """A copy of corpus/ with (factor - 1) x base_chunks synthetic briefing sections (shuffled
     sentences of our own briefing notes, with random topic numbers), in 200-section files."""
     shutil.copytree(REPO / "corpus", target)
-    sentences = [
-        s.strip()
-        for f in sorted((REPO / "corpus" / "briefing").glob("*.md"))
-        for s in re.split(r"(?<=[.?!])\s+", re.sub(r"^#.*$", "", f.read_text(), flags=re.M))
-        if 40 < len(s.strip()) < 400
-    ]
+    sentences = []
+    for f in sorted((REPO / "corpus" / "briefing").glob("*.md")):
+        text = re.sub(r"<!--.*?-->", "", f.read_text(), flags=re.S)  # as the parser does
+        text = " ".join(re.sub(r"^#.*$", "", text, flags=re.M).split())
+        sentences += [s for s in re.split(r"(?<=[.?!])\s+", text) if 40 < len(s) < 400]
     rng = random.Random(243)
     extra = (factor - 1) * base_chunks
     manifest = (target / "sources.toml").read_text()
@@ -361,54 +360,96 @@ def synthetic_corpus(target: Path, factor: int, base_chunks: int) -> int:
     return extra
 
 
-def ours(env: dict[str, str], n: int, *, full: bool = True) -> dict:
-    """Our figures on the data directory in ``env`` (ingesting it first)."""
-    fig = {}
-    fresh, wall = child(["ingest", "incremental"], env)
-    fig["ingest_s"], fig["ingest_rows"] = fresh["seconds"], fresh["added"]
-    fig["ingest_hwm"] = fresh["VmHWM"]
+def ingest_figures(env: dict[str, str]) -> dict:
+    """A fresh ingestion, then one with nothing changed."""
+    fresh, _ = child(["ingest", "incremental"], env)
     again, wall = child(["ingest", "incremental"], env)
-    fig["reingest_s"], fig["reingest_wall_s"] = again["seconds"], wall
-    startups = [child(["startup"], env)[0] for _ in range(3)]
-    fig["startup_s"] = median_of(startups, "startup")
-    colds = []
+    return {
+        "ingest_s": fresh["seconds"],
+        "ingest_rows": fresh["added"],
+        "ingest_hwm": fresh["VmHWM"],
+        "reingest_s": again["seconds"],
+        "reingest_wall_s": wall,
+    }
+
+
+def serving_figures(envs: list[dict[str, str]], n: int, rounds: int = 3) -> list[dict]:
+    """Start-up, cold start and warm latency for each data directory, measured in turns
+    (A B A B ...) so that a machine shared with other work slows them alike; medians."""
+    runs: list[dict[str, list]] = [{} for _ in envs]
+    for r in range(rounds):
+        for env, got in zip(envs, runs, strict=True):
+            got.setdefault("startup", []).append(child(["startup"], env)[0])
+            result, wall = child(["cold-ours"], env)
+            got.setdefault("cold", []).append({**result, "wall": wall})
+            if r < 2:
+                got.setdefault("warm", []).append(
+                    child(["warm-ours", str(n), "1,retrieve"], env)[0]
+                )
+    out = []
+    for got in runs:
+        warm = got["warm"]
+        out.append(
+            {
+                "startup_s": median_of(got["startup"], "startup"),
+                "cold_s": median_of(got["cold"], "wall"),
+                "cold_hwm": median_of(got["cold"], "VmHWM"),
+                "cold_parts": {
+                    k: median_of(got["cold"], k) for k in ("import", "ready", "first_ask")
+                },
+                "torch_imported": any(c["torch"] for c in got["cold"]),
+                "warm": {
+                    "1": {
+                        q: statistics.median(w["latency"]["1"][q] for w in warm)
+                        for q in ("p50", "p95", "throughput")
+                    }
+                },
+                "retrieve_p50": median_of(warm, "retrieve_p50"),
+                "warm_rss": median_of(warm, "VmRSS"),
+                "warm_hwm": median_of(warm, "VmHWM"),
+            }
+        )
+    return out
+
+
+def compare(env: dict[str, str], n: int, model: str | None, directory: Path) -> tuple[dict, dict]:
+    """Ours and (``model`` given) the plain RAG, each measurement taken in turns."""
+    o = ingest_figures(env)
+    b: dict = {}
+    if model:
+        built, _ = child(["naive-build", model, str(directory)], env)
+        b = {"chunks": built["chunks"], "ingest_s": built["seconds"]}
+    naive_args = [model or "", str(directory)]
+    o_cold, b_cold, starts = [], [], []
     for _ in range(3):
+        starts.append(child(["startup"], env)[0])
         result, wall = child(["cold-ours"], env)
-        colds.append({**result, "wall": wall})
-    fig["cold_s"] = median_of(colds, "wall")
-    fig["cold_hwm"] = median_of(colds, "VmHWM")
-    fig["cold_parts"] = {k: median_of(colds, k) for k in ("import", "ready", "first_ask")}
-    fig["torch_imported"] = any(c["torch"] for c in colds)
-    callers = "1,8,retrieve" if full else "1,retrieve"
-    warm, _ = child(["warm-ours", str(n), callers], env)
-    fig["warm"], fig["warm_hwm"] = warm["latency"], warm["VmHWM"]
-    fig["warm_rss"], fig["retrieve_p50"] = warm["VmRSS"], warm["retrieve_p50"]
-    if full:
-        with Busy():
-            busy, _ = child(["warm-ours", str(n), "1"], env)
-        fig["busy"] = busy["latency"]["1"]
-        servers = [server_ready(env) for _ in range(2)]
-        fig["server_ready_s"] = median_of(servers, "ready")
-        fig["server_page_s"] = median_of(servers, "page")
-        fig["server_listening_s"] = median_of(servers, "listening")
-        fig["server_rss"] = median_of(servers, "VmRSS")
-    return fig
-
-
-def naive(env: dict[str, str], n: int, model: str, directory: Path) -> dict:
-    built, _ = child(["naive-build", model, str(directory)], env)
-    fig = {"chunks": built["chunks"], "ingest_s": built["seconds"]}
-    colds = []
-    for _ in range(3):
-        result, wall = child(["cold-naive", model, str(directory)], env)
-        colds.append({**result, "wall": wall})
-    fig["cold_s"], fig["cold_hwm"] = median_of(colds, "wall"), median_of(colds, "VmHWM")
-    warm, _ = child(["warm-naive", str(n), "1,8", model, str(directory)], env)
-    fig["warm"], fig["warm_hwm"], fig["warm_rss"] = warm["latency"], warm["VmHWM"], warm["VmRSS"]
+        o_cold.append({**result, "wall": wall})
+        if model:
+            result, wall = child(["cold-naive", *naive_args], env)
+            b_cold.append({**result, "wall": wall})
+    o["startup_s"] = median_of(starts, "startup")
+    o["cold_s"], o["cold_hwm"] = median_of(o_cold, "wall"), median_of(o_cold, "VmHWM")
+    o["cold_parts"] = {k: median_of(o_cold, k) for k in ("import", "ready", "first_ask")}
+    o["torch_imported"] = any(c["torch"] for c in o_cold)
+    if model:
+        b["cold_s"], b["cold_hwm"] = median_of(b_cold, "wall"), median_of(b_cold, "VmHWM")
+    warm, _ = child(["warm-ours", str(n), "1,8,retrieve"], env)
+    o["warm"], o["warm_hwm"], o["warm_rss"] = warm["latency"], warm["VmHWM"], warm["VmRSS"]
+    o["retrieve_p50"] = warm["retrieve_p50"]
+    if model:
+        warm, _ = child(["warm-naive", str(n), "1,8", *naive_args], env)
+        b["warm"], b["warm_hwm"], b["warm_rss"] = warm["latency"], warm["VmHWM"], warm["VmRSS"]
     with Busy():
-        busy, _ = child(["warm-naive", str(n), "1", model, str(directory)], env)
-    fig["busy"] = busy["latency"]["1"]
-    return fig
+        o["busy"] = child(["warm-ours", str(n), "1"], env)[0]["latency"]["1"]
+        if model:
+            b["busy"] = child(["warm-naive", str(n), "1", *naive_args], env)[0]["latency"]["1"]
+    servers = [server_ready(env) for _ in range(2)]
+    o["server_ready_s"] = median_of(servers, "ready")
+    o["server_page_s"] = median_of(servers, "page")
+    o["server_listening_s"] = median_of(servers, "listening")
+    o["server_rss"] = median_of(servers, "VmRSS")
+    return o, b
 
 
 def ms(x: float) -> str:
@@ -529,11 +570,13 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict = {}
     try:
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}\n")
-        figures["ours"] = o = ours(env, args.questions)
-        if not args.no_baseline:
-            model = settings.embedding_model_path
-            figures["naive"] = b = naive(env, args.questions, model, work / "naive")
+        model = None if args.no_baseline else settings.embedding_model_path
+        o, b = compare(env, args.questions, model, work / "naive")
+        figures["ours"], figures["naive"] = o, b
+        if b:
             side_by_side(o, b)
+        else:
+            print(json.dumps(o, indent=1))
         if args.scale > 1:
             corpus = work / f"corpus-{args.scale}x"
             base_chunks = o["ingest_rows"] - _question_rows(work / "data", settings)
@@ -543,9 +586,13 @@ def main(argv: list[str] | None = None) -> int:
                 "ASSISTANT_DATA_DIR": str(work / f"data-{args.scale}x"),
                 "ASSISTANT_CORPUS_DIR": str(corpus),
             }
-            figures["scaled"] = big = ours(big_env, args.questions, full=False)
+            big = ingest_figures(big_env)
+            small_again, big_serving = serving_figures([env, big_env], args.questions)
+            big.update(big_serving)
+            base = {**o, **small_again}
+            figures["scaled"], figures["base_again"] = big, small_again
             print()
-            growth(o, big, args.scale)
+            growth(base, big, args.scale)
         print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
