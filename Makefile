@@ -3,10 +3,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup install model index run test lint format eval eval-gate eval-tuning bench bench-replicas clean \
+.PHONY: setup install model onnx index run test lint format eval eval-gate eval-tuning bench bench-replicas clean \
 	browser postgres llm-local calibrate
 
-setup: install model index      ## venv + dependencies + fine-tuned model + documents + index
+setup: install model onnx index ## venv + dependencies + fine-tuned model + documents + index
 
 install: $(STAMP)
 $(STAMP): pyproject.toml
@@ -18,10 +18,14 @@ $(STAMP): pyproject.toml
 model: $(STAMP)                  ## fine-tune the embedding model on our question index (~6 min)
 	$(VENV)/bin/assistant finetune --if-needed
 
+onnx: $(STAMP)                   ## export the embedding model to ONNX (serving runs it, no torch)
+	$(VENV)/bin/assistant export-onnx --if-needed
+
 index: $(STAMP)                  ## fetch (or read the mirror) and ingest; incremental
 	$(VENV)/bin/assistant ingest
 
-run: setup                       ## start the web app on 127.0.0.1
+run: $(STAMP)                    ## start the web app on 127.0.0.1 (set up first unless ready)
+	@$(VENV)/bin/assistant status --quiet; test $$? -le 1 || $(MAKE) --no-print-directory setup
 	$(PY) app.py
 
 test: $(STAMP)                   ## lint + the test suite
@@ -45,8 +49,8 @@ eval-tuning: $(STAMP)            ## the tuning set, failing items listed -> eval
 calibrate: $(STAMP)              ## refit the abstention model on the tuning set
 	$(PY) -m evals.calibrate --write
 
-bench: $(STAMP)                  ## latency / memory figures
-	$(PY) -m evals.bench
+bench: $(STAMP)                  ## speed / memory beside a plain RAG; BENCH_ARGS="--scale 50"
+	$(PY) -m evals.bench $(BENCH_ARGS)
 
 bench-replicas: $(STAMP)         ## HTTP API throughput with 1 and 2 workers (Chroma server)
 	$(PY) -m evals.replicas

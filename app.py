@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -12,7 +13,6 @@ def main() -> int:
     """Serve the page and the API; a failure to start is one ``error: ...`` line, as for
     ``assistant serve``."""
     import logging
-    import sys
 
     from assistant.interfaces.startup import run_entry
 

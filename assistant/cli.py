@@ -35,9 +35,34 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from assistant.index.ingest import ingest
 
-    report = ingest(_settings(args), progress=not args.quiet)
+    report = ingest(_settings(args), progress=not args.quiet, rebuild=args.rebuild)
     print(f"Ingest: {report}")
     return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Exit 0 when the index is complete and current and the model exported; 1 when it is
+    complete but can be brought up to date (start-up does that when the sources are at hand,
+    and serves it as it is when they are not); 2 when it must be built, resumed or rebuilt."""
+    from assistant.index.embeddings import is_exported
+    from assistant.index.integrity import IndexState, check, open_client
+
+    settings = _settings(args)
+    status = check(settings, open_client(settings))
+    exported = is_exported(settings)
+    if not args.quiet:
+        model = "exported" if exported else "not exported yet (assistant export-onnx)"
+        print(f"index: {status.state}: {status.reason}")
+        print(f"embedding model: {settings.embedding_model_id}, ONNX {model}")
+    if status.ready and exported:
+        return 0
+    return 1 if status.ready or status.state == IndexState.STALE else 2
+
+
+def cmd_export_onnx(args: argparse.Namespace) -> int:
+    from assistant.index.onnx_export import main as export_main
+
+    return export_main(["--if-needed"] if args.if_needed else [])
 
 
 def cmd_finetune(args: argparse.Namespace) -> int:
@@ -201,9 +226,16 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     add("fetch", cmd_fetch, "download the official documents into the cache")
-    add("ingest", cmd_ingest, "parse, chunk and index the documents (incremental)").add_argument(
-        "-q", "--quiet", action="store_true", help="no progress bars"
+    ing = add("ingest", cmd_ingest, "parse, chunk and index the documents (incremental)")
+    ing.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    ing.add_argument(
+        "--rebuild", action="store_true", help="drop the index and build it anew from the sources"
     )
+    status = add("status", cmd_status, "index complete (exit 0), outdated (1) or unusable (2)?")
+    status.add_argument("-q", "--quiet", action="store_true", help="exit status only")
+    add(
+        "export-onnx", cmd_export_onnx, "export the embedding model to ONNX (serving runs it)"
+    ).add_argument("--if-needed", action="store_true", help="keep an export of the same model")
     ft = add("finetune", cmd_finetune, "fine-tune the embedding model on our question index")
     ft.add_argument("--epochs", type=int, default=1)
     ft.add_argument("--out", help="model directory (default <models dir>/convention-minilm)")

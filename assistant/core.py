@@ -15,19 +15,37 @@ from assistant.answering.followup import Turn, resolve
 from assistant.answering.guard import InvalidQuestion, check_text, validate
 from assistant.answering.pipeline import AnswerPipeline
 from assistant.answering.support import support
-from assistant.documents.provision_notes import load_declined, load_notes
-from assistant.index.catalog import Catalog
+from assistant.documents.fetch import FetchError
+from assistant.documents.provision_notes import load_notes
+from assistant.index import snapshot
 from assistant.index.embeddings import make_embeddings
-from assistant.index.ingest import IngestReport, indexed_text, ingest, open_collection
-from assistant.index.lexical import LexicalIndex
-from assistant.index.questions import QuestionIndex, indexed_questions, questions_collection_name
-from assistant.index.store import make_client
+from assistant.index.ingest import IngestReport, ingest
+from assistant.index.integrity import IndexState, check, open_client
+from assistant.index.questions import QuestionIndex, questions_collection_name
 from assistant.models import Answer, Chunk, Passage, page_link, pages_text
 from assistant.retrieval.coverage import Coverage
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether the assistant can answer yet, and if not, why (what ``/healthz`` reports)."""
+
+    ready: bool
+    state: str  # starting, checking, building, resuming, updating, rebuilding, ready, failed
+    reason: str
+
+
+# What starting up does about an index in each state (see assistant.index.integrity).
+_REPAIR = {
+    IndexState.MISSING: "building",
+    IndexState.INCOMPLETE: "resuming",
+    IndexState.STALE: "updating",
+    IndexState.CORRUPT: "rebuilding",
+}
 
 
 @dataclass
@@ -81,7 +99,7 @@ class ArticleView:
 class Assistant:
     """Grounded Q&A over the Convention.
 
-    >>> bot = Assistant()                       # builds the index on first use if missing
+    >>> bot = Assistant()        # checks the index on first use; builds or repairs it if needed
     >>> ans = bot.ask("Can police make a provider hand over subscriber data?")
     >>> ans.text, ans.citations, ans.abstained
     """
@@ -91,6 +109,11 @@ class Assistant:
         self.progress = progress
         self._lock = threading.Lock()
         self._ready = False
+        self._status = Readiness(False, "starting", "the index has not been loaded yet")
+
+    @property
+    def status(self) -> Readiness:
+        return self._status
 
     # --- building ------------------------------------------------------------------------------
 
@@ -98,30 +121,52 @@ class Assistant:
         with self._lock:
             if self._ready:
                 return
-            s = self.settings
-            self.embeddings = make_embeddings(s)
-            self.client = make_client(s)
-            collection = open_collection(s, self.client)
-            if collection.count() == 0:
-                log.info("no index yet: ingesting the sources")
-                ingest(s, progress=self.progress, embeddings=self.embeddings, client=self.client)
-            self._load()
+            try:
+                self._check_and_load()
+            except Exception as exc:
+                self._status = Readiness(False, "failed", " ".join(str(exc).split()) or repr(exc))
+                raise
             self._ready = True
+            self._status = Readiness(True, "ready", "")
+
+    def _check_and_load(self) -> None:
+        """Check the index before serving: load it when complete and current; otherwise resume,
+        update or rebuild it first (a stale index is kept when its sources cannot be read)."""
+        s = self.settings
+        self._status = Readiness(False, "checking", "checking the index")
+        self.embeddings = make_embeddings(s)
+        self.client = open_client(s)
+        status = check(s, self.client)
+        if not status.ready:
+            action = _REPAIR[status.state]
+            self._status = Readiness(False, action, f"{status.reason}: {action} the index")
+
+            def progress(stage: str, done: int, total: int) -> None:
+                step = f"{stage} {done}/{total}" if total else stage
+                self._status = Readiness(False, action, f"{status.reason}: {action} ({step})")
+
+            try:
+                ingest(
+                    s,
+                    progress=self.progress,
+                    embeddings=self.embeddings,
+                    client=self.client,
+                    on_progress=progress,
+                )
+            except FetchError as exc:
+                if status.state != IndexState.STALE:
+                    raise
+                log.warning("cannot update the index (%s): serving the complete one there is", exc)
+            self.client = open_client(s)  # a rebuilt store is a new one
+        self._status = Readiness(False, "loading", "loading the index")
+        self._load()
 
     def _load(self) -> None:
         s = self.settings
-        self.catalog = Catalog.from_collection(self.client.get_collection(s.collection))
+        snap = snapshot.load(s.index_dir)
+        self.catalog = snap.catalog
+        self.lexical = snap.lexical
         self.notes = load_notes(s.provisions_dir)
-        self.lexical = LexicalIndex(
-            self.catalog.chunks, texts=[indexed_text(c, self.notes, s) for c in self.catalog.chunks]
-        )
-        declined = load_declined(s.declined_path)
-        questions = [
-            q
-            for q in indexed_questions(self.notes, declined)
-            if q.declined or q.label in self.catalog.by_label
-        ]
-        on_provisions = [q for q in questions if not q.declined]
         coverage = Coverage(self.lexical, self.notes)
         self.retriever = HybridRetriever(
             self.client.get_collection(s.collection),
@@ -129,9 +174,9 @@ class Assistant:
             self.catalog,
             self.lexical,
             QuestionIndex(
-                self.client.get_collection(questions_collection_name(s.collection)), questions
+                self.client.get_collection(questions_collection_name(s.collection)), snap.questions
             ),
-            LexicalIndex(on_provisions, texts=[q.text for q in on_provisions]),
+            snap.question_lexical,
             coverage,
             candidates=s.candidates,
             rrf_k=s.rrf_k,
@@ -163,14 +208,20 @@ class Assistant:
             self._build()
         return self
 
-    def ingest(self) -> IngestReport:
-        """(Re)ingest the sources incrementally and reload the in-memory indexes."""
+    def ingest(self, *, rebuild: bool = False) -> IngestReport:
+        """(Re)ingest the sources incrementally (``rebuild``: from scratch) and reload the
+        in-memory indexes."""
         self.ensure_ready()
         report = ingest(
-            self.settings, progress=self.progress, embeddings=self.embeddings, client=self.client
+            self.settings,
+            progress=self.progress,
+            embeddings=self.embeddings,
+            client=self.client,
+            rebuild=rebuild,
         )
-        if report.changed:
+        if report.changed or rebuild:
             with self._lock:
+                self.client = open_client(self.settings)
                 self._load()
         return report
 

@@ -9,6 +9,9 @@ ASSISTANT_EMBEDDING_MODEL    ``convention-minilm`` (default: the packaged all-Mi
                              ``packaged``, or a local
                              sentence-transformers model directory
 ASSISTANT_MODELS_DIR         where fine-tuned models live (default ``<repo>/.data/models``)
+ASSISTANT_ONNX_DIR           ONNX exports of the embedding models, which serve the questions
+                             without torch (default ``<models dir>/onnx``; ``make setup`` runs
+                             ``assistant export-onnx``)
 ASSISTANT_COLLECTION         Chroma collection name (default ``convention``)
 CHROMA_HOST / CHROMA_PORT    use a Chroma server (HttpClient) instead of the embedded store
 ASSISTANT_DATABASE_URL       the shared state store (feedback, Slack thread history, event
@@ -43,6 +46,7 @@ ASSISTANT_LLM_TEMPERATURE    sampling temperature (0)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -80,6 +84,11 @@ class Settings(BaseSettings):
         FINETUNED, description="convention-minilm (fine-tuned), packaged, or a model directory"
     )
     models_dir: Path = Field(REPO_ROOT / ".data" / "models", description="Fine-tuned models")
+    onnx_path: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("ASSISTANT_ONNX_DIR", "onnx_dir"),
+        description="ONNX exports of the embedding models (default <models dir>/onnx)",
+    )
     collection: str = "convention"
     chroma_host: str | None = Field(None, validation_alias=AliasChoices("CHROMA_HOST"))
     chroma_port: int = Field(8000, validation_alias=AliasChoices("CHROMA_PORT"))
@@ -141,6 +150,20 @@ class Settings(BaseSettings):
         return path
 
     @property
+    def embedding_model_slug(self) -> str:
+        """A directory name for the embedding model's identity (its ONNX export's folder)."""
+        model_id = self.embedding_model_id
+        if model_id == PACKAGED_ID:
+            return PACKAGED
+        if model_id.startswith(FINETUNED + ":"):
+            return model_id.replace(":", "-")
+        return "model-" + hashlib.sha256(model_id.encode()).hexdigest()[:12]
+
+    @property
+    def onnx_dir(self) -> Path:
+        return self.onnx_path or self.models_dir / "onnx"
+
+    @property
     def model_family(self) -> str:
         """Which calibration of the abstention model applies (packaged / convention-minilm /
         other)."""
@@ -172,6 +195,11 @@ class Settings(BaseSettings):
     def state_db(self) -> Path:
         """The default (SQLite) state store."""
         return self.data_dir / "state.sqlite3"
+
+    @property
+    def index_dir(self) -> Path:
+        """Beside the store: the catalog and BM25 snapshot and the manifest of the collection."""
+        return self.data_dir / "index" / self.collection
 
     @property
     def feedback_db(self) -> Path:

@@ -117,7 +117,7 @@ class AbstentionPolicy:
         for n in a.named_notes:
             if not 1 <= n <= notes:
                 return self._decide(Reason.UNKNOWN_NOTE, number=n, count=notes)
-        paragraphs = sum(1 for label in self.catalog.by_label if label.startswith("Res. para."))
+        paragraphs = self.catalog.count_labels("Res. para.")  # counted once, not per question
         for n in a.named_resolution_paragraphs:
             if not 1 <= n <= paragraphs:
                 return self._decide(Reason.UNKNOWN_RESOLUTION_PARAGRAPH, number=n, count=paragraphs)

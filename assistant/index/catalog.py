@@ -1,13 +1,12 @@
-"""All indexed chunks in memory, read back from the Chroma collection (single source of truth)."""
+"""All indexed chunks in memory (loaded from the index snapshot written at ingestion, the same
+records as the Chroma collection holds), with the lookups retrieval needs per question: each is
+a dictionary access, none scans the corpus."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
 
-import chromadb
-
-from assistant.index.store import chunk_from_record
 from assistant.labels import paragraph_within
 from assistant.models import Chunk, SourceKind
 
@@ -23,21 +22,14 @@ class Catalog:
         self.by_id = {c.id: c for c in self.chunks}
         self.by_label: dict[str, list[Chunk]] = defaultdict(list)
         self.by_article: dict[int, list[Chunk]] = defaultdict(list)
+        self._by_source: dict[SourceKind, list[Chunk]] = defaultdict(list)
         for c in self.chunks:
             self.by_label[c.label].append(c)
+            self._by_source[c.source].append(c)
             if c.source == "convention" and c.article is not None:
                 self.by_article[c.article].append(c)
         self.definitions = self._definitions()
-
-    @classmethod
-    def from_collection(cls, collection: chromadb.Collection) -> Catalog:
-        got = collection.get(include=["documents", "metadatas"])
-        return cls(
-            [
-                chunk_from_record(i, d, m)
-                for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-            ]
-        )
+        self._label_counts: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -50,7 +42,13 @@ class Catalog:
         return self.by_article.get(number, [])
 
     def by_source(self, source: SourceKind) -> list[Chunk]:
-        return [c for c in self.chunks if c.source == source]
+        return list(self._by_source.get(source, []))
+
+    def count_labels(self, prefix: str) -> int:
+        """How many distinct labels start with ``prefix`` (e.g. "Res. para.")."""
+        if prefix not in self._label_counts:
+            self._label_counts[prefix] = sum(1 for lab in self.by_label if lab.startswith(prefix))
+        return self._label_counts[prefix]
 
     def provision(self, article: int, paragraph: str | None) -> list[Chunk]:
         """Chunks of an article, narrowed to a paragraph ("21", "21(b)", "b") when given."""

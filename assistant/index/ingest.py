@@ -1,7 +1,11 @@
-"""Incremental, idempotent ingestion: documents -> chunks -> Chroma (content-hashed).
+"""Incremental, idempotent, resumable ingestion: documents -> chunks -> Chroma
+(content-hashed) -> snapshot (catalog + BM25) -> manifest, written last.
 
-Each chunk's hash covers its text and metadata. Re-running changes nothing; a changed source
-re-embeds only its changed chunks and deletes chunks that no longer exist.
+Each chunk's hash covers its text and metadata. Re-running with nothing changed only checks
+the index (:mod:`.integrity`); a changed source re-embeds only its changed chunks and deletes
+chunks that no longer exist, and sources whose files are unchanged are not compared again. An
+interrupted run leaves no manifest: the next run (or the next start) resumes it, embedding only
+the rows that are missing.
 """
 
 from __future__ import annotations
@@ -10,12 +14,18 @@ import hashlib
 import json
 import logging
 import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 import chromadb
 from tqdm import tqdm
 
 from assistant.chunking import chunk_corpus
+from assistant.documents.fetch import FetchError
 from assistant.documents.loader import load_corpus
 from assistant.documents.provision_notes import (
     ProvisionNote,
@@ -24,9 +34,13 @@ from assistant.documents.provision_notes import (
     load_notes,
 )
 from assistant.documents.sources import load_manifest
+from assistant.index import manifest as manifests
+from assistant.index import snapshot
 from assistant.index.embeddings import make_embeddings
+from assistant.index.integrity import BUILD_ID, IndexState, check, open_client, reset_store
+from assistant.index.manifest import Manifest, QuestionsEntry, SourceEntry, file_hash
 from assistant.index.questions import indexed_questions, question_hash, questions_collection_name
-from assistant.index.store import chunk_metadata, make_client
+from assistant.index.store import chunk_metadata
 from assistant.models import Chunk
 from assistant.settings import Settings
 
@@ -41,16 +55,21 @@ class IngestReport:
     deleted: int = 0
     unchanged: int = 0
     seconds: float = 0.0
+    state: str = ""  # the index's state before (integrity.IndexState)
+    reason: str = ""
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.deleted)
 
     def __str__(self) -> str:
-        return (
+        done = (
             f"{self.added} added, {self.updated} updated, {self.deleted} deleted, "
             f"{self.unchanged} unchanged in {self.seconds:.1f} s"
         )
+        if self.state in ("", "ready", "missing"):
+            return done
+        return f"{done} (the index was {self.state}: {self.reason})"
 
 
 def indexed_text(chunk: Chunk, notes: dict[str, ProvisionNote], settings: Settings) -> str:
@@ -99,6 +118,21 @@ class Record:
     hash: str
 
 
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+_REPAIR = {
+    IndexState.READY: "rebuilding it",
+    IndexState.INCOMPLETE: "resuming the ingestion",
+    IndexState.STALE: "updating it",
+    IndexState.CORRUPT: "rebuilding it from the sources",
+}
+
+
+class IndexUnavailable(RuntimeError):
+    """The index cannot be made whole here and now; the message (one line) names the fix."""
+
+
 def ingest(
     settings: Settings,
     *,
@@ -106,37 +140,86 @@ def ingest(
     download_missing: bool = True,
     embeddings=None,
     client: chromadb.ClientAPI | None = None,
+    rebuild: bool = False,
+    on_progress: Progress | None = None,
 ) -> IngestReport:
+    """Make the index whole and current: nothing to do when it is (checked in milliseconds);
+    resume an interrupted ingestion (only what is missing is embedded); update what changed;
+    rebuild a damaged store (or, with ``rebuild``, any store) from the sources. The manifest
+    is written last."""
     start = time.perf_counter()
-    report = IngestReport()
-    corpus = load_corpus(settings, download_missing=download_missing, progress=progress)
+    notify = on_progress or (lambda stage, done, total: None)
+    client = client or open_client(settings)
+    status = check(settings, client)
+    if status.ready and not rebuild:
+        found = status.manifest
+        return IngestReport(
+            unchanged=found.chunks + found.questions.count,
+            seconds=time.perf_counter() - start,
+            state=status.state,
+            reason=status.reason,
+        )
+    notify("loading", 0, 0)
+    try:
+        corpus = load_corpus(settings, download_missing=download_missing, progress=progress)
+    except FetchError as exc:
+        if status.state == IndexState.STALE and not rebuild:
+            raise
+        corrupt = status.state == IndexState.CORRUPT
+        fix = "assistant ingest --rebuild" if corrupt else "assistant ingest"
+        raise IndexUnavailable(
+            f"the index is {status.state} ({status.reason}) and the sources to "
+            f"{'rebuild' if corrupt else 'build'} it are not "
+            f"available ({exc}): set ASSISTANT_SOURCE_DIR to a local mirror of the official "
+            f"documents (or go online) and run `{fix}`"
+        ) from exc
+    if status.state != IndexState.MISSING:
+        log.warning("index %s (%s): %s", status.state, status.reason, _REPAIR[status.state])
+    previous = status.manifest if status.state == IndexState.STALE and not rebuild else None
+    if rebuild or status.state == IndexState.CORRUPT:
+        client = reset_store(settings, client)
+    report = IngestReport(state=status.state, reason=status.reason)
+    manifests.remove(settings)
     convention_origin = next(
         s.id for s in load_manifest(settings.manifest_path) if s.kind == "convention"
     )
     by_origin = chunk_corpus(corpus, convention_origin)
-    client = client or make_client(settings)
+    fingerprints = {sid: file_hash(Path(path)) for sid, path in corpus.origins.items()}
     collection = open_collection(settings, client)
+    _delete_gone_sources(collection, set(by_origin), previous, report)
 
-    stale = collection.get(include=["metadatas"])
-    orphan_ids = [
-        i
-        for i, m in zip(stale["ids"], stale["metadatas"], strict=True)
-        if (m or {}).get("origin") not in by_origin
-    ]
-    if orphan_ids:
-        collection.delete(ids=orphan_ids)
-        report.deleted += len(orphan_ids)
+    def unchanged(origin: str) -> bool:
+        """Skip comparing a source chunk by chunk: its file (and the Convention's, which
+        briefing chunks refer to) is what the last complete ingestion read."""
+        if previous is None or previous.embedding_model != settings.embedding_model_id:
+            return False
+        if previous.code != manifests.code_fingerprint():
+            return False
+        if previous.questions.fingerprint != q_fingerprint:  # the expansion texts changed
+            return False
+        return all(
+            sid in previous.sources and previous.sources[sid].fingerprint == fingerprints[sid]
+            for sid in {origin, convention_origin}
+        )
 
     notes = load_notes(settings.provisions_dir)
+    q_fingerprint = manifests.questions_fingerprint(settings)
+    records: list[Record] = []
     todo: list[tuple[Record, bool]] = []
     for origin, chunks in by_origin.items():
-        records = []
+        mine = []
         for c in chunks:
             text = indexed_text(c, notes, settings)
             h = content_hash(c, text)
-            records.append(Record(c.id, text, c.text, chunk_metadata(c, h), h))
-        todo += _changes(collection, records, {"origin": origin}, report)
-    _embed(collection, todo, settings, embeddings, progress, "Embedding chunks", report)
+            mine.append(Record(c.id, text, c.text, chunk_metadata(c, h), h))
+        records += mine
+        if unchanged(origin) and previous.sources[origin].chunks == len(mine):
+            report.unchanged += len(mine)
+        else:
+            todo += _changes(collection, mine, {"origin": origin}, report)
+    embeddings = _embed(
+        collection, todo, settings, embeddings, progress, "Embedding chunks", report, notify
+    )
 
     labels = {c.label for chunks in by_origin.values() for c in chunks}
     unknown = sorted(set(notes) - labels)
@@ -145,7 +228,7 @@ def ingest(
     declined = load_declined(settings.declined_path)
     questions = [q for q in indexed_questions(notes, declined) if q.declined or q.label in labels]
     qcollection = open_collection(settings, client, questions_collection_name(settings.collection))
-    records = [
+    qrecords = [
         Record(
             q.id,
             q.text,
@@ -156,10 +239,77 @@ def ingest(
         for q in questions
         for h in [question_hash(q)]
     ]
-    todo = _changes(qcollection, records, None, report)
-    _embed(qcollection, todo, settings, embeddings, progress, "Embedding questions", report)
+    q_labels = manifests.labels_hash(labels)
+    if (
+        previous is not None
+        and previous.questions.fingerprint == q_fingerprint
+        and previous.questions.labels == q_labels
+        and previous.questions.count == len(qrecords)
+        and previous.embedding_model == settings.embedding_model_id
+    ):
+        report.unchanged += len(qrecords)
+    else:
+        todo = _changes(qcollection, qrecords, None, report)
+        _embed(
+            qcollection, todo, settings, embeddings, progress, "Embedding questions", report, notify
+        )
+    notify("stored", 0, 0)
+
+    files = snapshot.write(
+        settings.index_dir,
+        [(r.id, r.document, r.metadata) for r in records],
+        questions,
+        texts={r.id: r.embed for r in records},
+    )
+    notify("snapshot", 0, 0)
+    build_id = uuid.uuid4().hex
+    expected = {collection.name: len(records), qcollection.name: len(qrecords)}
+    for coll in (collection, qcollection):
+        coll.modify(metadata={**(coll.metadata or {}), BUILD_ID: build_id})
+        if coll.count() != expected[coll.name]:
+            raise RuntimeError(
+                f"collection {coll.name} holds {coll.count()} rows, expected {expected[coll.name]}"
+            )
+    sizes = Counter(r.metadata["origin"] for r in records)
+    manifests.write(
+        settings,
+        Manifest(
+            build_id=build_id,
+            completed=datetime.now(UTC).isoformat(timespec="seconds"),
+            embedding_model=settings.embedding_model_id,
+            code=manifests.code_fingerprint(),
+            sources={
+                sid: SourceEntry(fingerprint=fp, chunks=sizes.get(sid, 0))
+                for sid, fp in fingerprints.items()
+            },
+            questions=QuestionsEntry(
+                fingerprint=q_fingerprint, labels=q_labels, count=len(qrecords)
+            ),
+            collections=expected,
+            files=files,
+        ),
+    )
+    notify("complete", 0, 0)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _delete_gone_sources(collection, origins: set[str], previous, report: IngestReport) -> None:
+    """Delete the chunks of sources no longer in the manifest (the last complete ingestion
+    says which sources there were; without it, every row's origin is read)."""
+    if previous is not None:
+        gone = [sid for sid in previous.sources if sid not in origins]
+        ids = [i for sid in gone for i in collection.get(where={"origin": sid}, include=[])["ids"]]
+    else:
+        stale = collection.get(include=["metadatas"])
+        ids = [
+            i
+            for i, m in zip(stale["ids"], stale["metadatas"], strict=True)
+            if (m or {}).get("origin") not in origins
+        ]
+    if ids:
+        collection.delete(ids=ids)
+        report.deleted += len(ids)
 
 
 def _changes(
@@ -191,11 +341,11 @@ def _changes(
     return todo
 
 
-def _embed(collection, todo, settings, embeddings, progress, desc, report) -> None:
+def _embed(collection, todo, settings, embeddings, progress, desc, report, notify):
     """Embed and upsert the changed records, shortest first (batches of similar length pad
-    less)."""
+    less); returns the embeddings used (made on first need)."""
     if not todo:
-        return
+        return embeddings
     embeddings = embeddings or make_embeddings(settings)
     todo = sorted(todo, key=lambda t: len(t[0].embed))
     bar = tqdm(total=len(todo), desc=desc, unit="row", disable=not progress)
@@ -208,7 +358,9 @@ def _embed(collection, todo, settings, embeddings, progress, desc, report) -> No
             metadatas=[r.metadata for r in batch],
         )
         bar.update(len(batch))
+        notify(desc, min(i + BATCH, len(todo)), len(todo))
     bar.close()
     added = sum(1 for _, new in todo if new)
     report.added += added
     report.updated += len(todo) - added
+    return embeddings

@@ -1,19 +1,30 @@
-"""BM25 lexical index (bm25s, Snowball stemming) over the chunks' search text."""
+"""BM25 lexical index (bm25s, Snowball stemming) over the chunks' search text.
+
+Built once at ingestion and saved beside the Chroma store (:meth:`LexicalIndex.save`), so
+starting up loads it (:meth:`LexicalIndex.load`) instead of re-tokenising the corpus.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.selection import topk
 
 from assistant.models import SourceKind
 
 Doc = TypeVar("Doc")
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
+TERMS_FILE = "terms.json"
 
 # Words that carry no topic in a question about this treaty.
 GENERIC_TERMS = frozenset(
@@ -138,6 +149,34 @@ class LexicalIndex(Generic[Doc]):
         self.idf = {by_id[i]: math.log(1 + n / c) for i, c in df.items()}
         self.max_idf = max(self.idf.values(), default=1.0) + 1.0
 
+    def save(self, directory: Path) -> None:
+        """The BM25 matrices (bm25s' own format) and the term statistics, into ``directory``."""
+        directory.mkdir(parents=True, exist_ok=True)
+        self._bm25.save(str(directory), show_progress=False)
+        terms = {
+            "documents": len(self.chunks),
+            "vocabulary": sorted(self.vocabulary),
+            "official_vocabulary": sorted(self.official_vocabulary),
+            "idf": self.idf,
+        }
+        (directory / TERMS_FILE).write_text(json.dumps(terms, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, directory: Path, chunks: list[Doc]) -> LexicalIndex[Doc]:
+        """An index saved by :meth:`save` over the same documents, in the same order."""
+        terms = json.loads((directory / TERMS_FILE).read_text())
+        if terms["documents"] != len(chunks):
+            raise ValueError(f"{directory}: {terms['documents']} documents, not {len(chunks)}")
+        self = cls.__new__(cls)
+        self.chunks = chunks
+        self._stemmer = Stemmer.Stemmer("english")
+        self._bm25 = bm25s.BM25.load(str(directory), show_progress=False)
+        self.vocabulary = set(terms["vocabulary"])
+        self.official_vocabulary = set(terms["official_vocabulary"])
+        self.idf = terms["idf"]
+        self.max_idf = max(self.idf.values(), default=1.0) + 1.0
+        return self
+
     def weight(self, term: str) -> float:
         """Inverse document frequency; a term the corpus lacks weighs most."""
         return self.idf.get(term, self.max_idf)
@@ -158,9 +197,11 @@ class LexicalIndex(Generic[Doc]):
         if not terms or not self.chunks:
             return []
         k = min(k, len(self.chunks))
-        ids, scores = self._bm25.retrieve([terms], k=k, show_progress=False, n_threads=1)
+        # bm25s' own scoring and top-k selection, called directly: ``retrieve`` would start a
+        # thread pool and a progress bar for every question.
+        scores, ids = topk(self._bm25.get_scores(terms), k=k, backend="numpy", sorted=True)
         return [
             (self.chunks[int(i)], float(s))
-            for i, s in zip(ids[0], scores[0], strict=True)
+            for i, s in zip(ids, scores, strict=True)
             if s > 0 and np.isfinite(s)
         ]

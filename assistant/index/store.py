@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import chromadb
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
-from langchain_core.embeddings import Embeddings
 
 from assistant.models import Chunk
 from assistant.settings import Settings
@@ -25,17 +25,14 @@ def make_client(settings: Settings) -> chromadb.ClientAPI:
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
-def make_vectorstore(
-    settings: Settings, embeddings: Embeddings, client: chromadb.ClientAPI
-) -> Chroma:
-    """LangChain's Chroma wrapper over our collection; it passes embedding_function=None to Chroma,
-    so Chroma itself never embeds (nor downloads its default model)."""
-    return Chroma(
-        collection_name=settings.collection,
-        embedding_function=embeddings,
-        client=client,
-        collection_configuration={"hnsw": {"space": "cosine"}},
-    )
+def forget_store(settings: Settings) -> None:
+    """Stop and forget this process's Chroma system for the embedded store (before the store's
+    files are replaced: Chroma shares one system per path within a process)."""
+    system = SharedSystemClient._identifier_to_system.pop(str(settings.chroma_dir), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(settings.chroma_dir), None)
+    if system is not None:
+        with contextlib.suppress(Exception):  # a damaged store may fail to stop cleanly
+            system.stop()
 
 
 def chunk_metadata(chunk: Chunk, content_hash: str) -> dict:

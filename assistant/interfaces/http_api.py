@@ -10,7 +10,8 @@
     GET  /api/articles/{n}     one article by provision (404 outside 1..68)
     POST /v1/chat/completions  OpenAI-compatible chat (JSON or SSE), see openai_compat.py
     GET  /v1/models            the one model it serves
-    GET  /healthz              liveness and readiness
+    GET  /healthz              readiness: 200 when ready; 503 with the reason while the index is
+                               checked, resumed or rebuilt (the server listens from the start)
     POST /slack/events         the Slack bot's events, commands and buttons (``--slack`` only)
     GET  /openapi.json, /docs  the OpenAPI schema and a self-contained page describing it
 
@@ -23,11 +24,13 @@ it too), an unknown article, or an unexpected failure (500, logged, never a rese
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import FastAPI, HTTPException, Request
@@ -182,6 +185,22 @@ class FeedbackOut(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     ready: bool = Field(description="The index and models are loaded")
+    state: str = Field(
+        "ready",
+        description="starting, checking, building, resuming, updating, rebuilding, loading, "
+        "ready or failed",
+    )
+    reason: str = Field("", description="Why it is not ready yet")
+
+    @classmethod
+    def of(cls, assistant: Assistant) -> Health:
+        status = getattr(assistant, "status", None)
+        if status is None:  # a stand-in without readiness reporting
+            return cls(ready=bool(getattr(assistant, "_ready", False)))
+        return cls(ready=status.ready, state=status.state, reason=status.reason)
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.model_dump(), status_code=200 if self.ready else 503)
 
 
 class Problem(BaseModel):
@@ -391,10 +410,15 @@ def api_app(assistant: Assistant, feedback: FeedbackStore) -> FastAPI:
 
     openai_compat.install(app, assistant)
 
-    @app.get("/healthz", response_model=Health, tags=["service"])
-    def healthz() -> Health:
-        """Liveness; ``ready`` tells whether the index is loaded."""
-        return Health(ready=bool(getattr(assistant, "_ready", False)))
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        responses={503: {"model": Health, "description": "Not ready yet, with the reason"}},
+        tags=["service"],
+    )
+    def healthz() -> JSONResponse:
+        """Readiness: 200 once the index is checked and loaded, else 503 with the reason."""
+        return Health.of(assistant).response()
 
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
     def docs() -> str:
@@ -482,6 +506,113 @@ def app_from_env() -> FastAPI:
     return create_app(page=settings.serve_page, slack=slack)
 
 
+PAGE_LOADING = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" '
+    'content="2"><title>Convention Assistant</title></head><body style="font-family:system-ui">'
+    "<p>The Convention Assistant is starting: this page reloads in a moment.</p></body></html>"
+)
+
+
+class Launcher:
+    """The ASGI app the server runs from its first moment, in three phases.
+
+    1. Until the assistant is ready (the index checked, and resumed, updated or rebuilt if it
+       has to be; the models loaded) ``/healthz`` answers 503 with the state and the reason,
+       every other request 503 with ``Retry-After`` (never an answer from a partial index).
+    2. Then the HTTP API (``api``) serves while the web page is built (importing Gradio takes
+       seconds): ``/healthz`` answers 200 with state ``loading-page``, the page a short
+       "starting" page that reloads itself.
+    3. Then the whole app (``full``) serves everything.
+
+    When preparing fails, ``error`` holds the reason and ``on_failure`` is called."""
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        full: Callable[[], FastAPI],
+        api: Callable[[], FastAPI] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+    ):
+        self.assistant = assistant
+        self.full = full
+        self.api = api
+        self.on_failure = on_failure
+        self.app: FastAPI | None = None
+        self.page_ready = False
+        self.error: BaseException | None = None
+        self._stack = contextlib.AsyncExitStack()
+        self._task: asyncio.Task | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif self.app is not None and (self.page_ready or scope["type"] != "http"):
+            await self.app(scope, receive, send)
+        elif scope["type"] == "http":
+            await self._starting(scope, receive, send)
+        else:  # a websocket before the page exists
+            await send({"type": "websocket.close", "code": 1013})
+
+    async def _starting(self, scope, receive, send) -> None:
+        path = scope["path"]
+        if self.app is not None:  # phase 2: the API serves, the page is being built
+            if path == "/healthz":
+                health = Health(
+                    ready=True,
+                    state="loading-page",
+                    reason="the HTTP API answers; the web page is still loading",
+                )
+                response = health.response()
+            elif path.startswith(("/api/", "/v1/", "/openapi.json", "/docs")):
+                return await self.app(scope, receive, send)
+            else:
+                response = HTMLResponse(PAGE_LOADING, 503, headers={"Retry-After": "2"})
+            return await response(scope, receive, send)
+        health = Health.of(self.assistant)
+        if self.error is not None:
+            health = Health(ready=False, state="failed", reason=str(self.error))
+        if path == "/healthz":
+            response = health.response()
+        elif path.startswith(("/api/", "/v1/", "/slack/", "/openapi.json", "/docs")):
+            detail = f"The assistant is not ready yet ({health.state}): {health.reason}"
+            response = JSONResponse({"detail": detail}, 503, headers={"Retry-After": "5"})
+        else:
+            response = HTMLResponse(PAGE_LOADING, 503, headers={"Retry-After": "5"})
+        await response(scope, receive, send)
+
+    async def _lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self._task = asyncio.create_task(self._prepare())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._task is not None and not self._task.done():
+                    self._task.cancel()
+                await self._stack.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _serve(self, app: FastAPI) -> None:
+        await self._stack.enter_async_context(app.router.lifespan_context(app))
+        self.app = app
+
+    async def _prepare(self) -> None:
+        try:
+            await asyncio.to_thread(self.assistant.ensure_ready)
+            if self.api is not None:
+                await self._serve(self.api())
+            await self._serve(await asyncio.to_thread(self.full))
+            self.page_ready = True
+            log.info("ready")
+        except Exception as exc:  # noqa: BLE001 - reported on /healthz and to the caller
+            self.error = exc
+            if self.on_failure is not None:
+                self.on_failure(exc)
+            else:
+                log.error("cannot start: %s", exc)
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 7860,
@@ -491,17 +622,35 @@ def serve(
     page: bool = True,
     slack: SlackConfig | None = None,
 ) -> None:
-    """Run the web app with uvicorn (blocking); ``workers`` > 1 runs that many processes on
-    the port (HTTP API and Slack only: the page keeps its sessions in one process)."""
+    """Run the web app with uvicorn (blocking). One worker: the server listens at once,
+    ``/healthz`` says when the index is ready (it may first be resumed or rebuilt), the API
+    serves as soon as it is, the page once built; raises the reason when the assistant cannot be
+    made ready (e.g. a damaged index with no sources to rebuild it). ``workers`` > 1 runs that
+    many processes on the port (HTTP API and Slack only: the page keeps its sessions in one
+    process), after the index is made ready once."""
     import uvicorn
 
     from assistant.interfaces import get_assistant
 
     base = f"http://{host}:{port}"
     if workers <= 1:
-        app = create_app(assistant, page=page, slack=slack)
+        assistant = assistant or get_assistant()
+        feedback = FeedbackStore(open_database(assistant.settings))
+        launcher = Launcher(
+            assistant,
+            full=lambda: create_app(assistant, feedback, page=page, slack=slack),
+            api=lambda: api_app(assistant, feedback),
+        )
+        server = uvicorn.Server(uvicorn.Config(launcher, host=host, port=port, log_level="info"))
+
+        def stop(_exc: BaseException) -> None:
+            server.should_exit = True
+
+        launcher.on_failure = stop
         print(f"Convention Assistant on {base}  (API docs: {base}/docs)")
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        server.run()
+        if launcher.error is not None:
+            raise launcher.error
         return
     if page:
         print(

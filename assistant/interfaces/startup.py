@@ -54,6 +54,8 @@ def describe(exc: BaseException) -> Failure:
     """The one line (and exit status) for an exception that ended an entry point."""
     from assistant.answering.guard import InvalidQuestion
     from assistant.documents.fetch import FetchError
+    from assistant.index.embeddings import EmbeddingModelMissing
+    from assistant.index.ingest import IndexUnavailable
 
     if isinstance(exc, KeyboardInterrupt):
         return Failure(INTERRUPTED, "interrupted")
@@ -61,12 +63,14 @@ def describe(exc: BaseException) -> Failure:
         return Failure(BAD_INPUT, str(exc))
     if isinstance(exc, FetchError):
         return Failure(OFFLINE, _first_line(exc, 400))
+    if isinstance(exc, (IndexUnavailable, EmbeddingModelMissing)):
+        return Failure(BROKEN_INDEX, _first_line(exc, 400))
     if _is_index_error(exc):
         where = _index_dir()
         return Failure(
             BROKEN_INDEX,
             f"the index in {where} cannot be read ({type(exc).__name__}: {_first_line(exc)}); "
-            f"it may be damaged: delete {where} and run `assistant ingest` to rebuild it",
+            f"it may be damaged: run `assistant ingest --rebuild`",
         )
     if isinstance(exc, MemoryError):
         return Failure(UNEXPECTED, "out of memory while starting")

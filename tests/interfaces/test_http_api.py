@@ -94,7 +94,7 @@ def client(server) -> Iterator[httpx.Client]:
 def test_healthz(client):
     r = client.get("/healthz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "ready": True}
+    assert r.json() == {"status": "ok", "ready": True, "state": "ready", "reason": ""}
 
 
 def test_ask_returns_cited_answer(client):
