@@ -10,6 +10,7 @@ from functools import partial
 
 from assistant.analysis import analyze
 from assistant.answering.abstention import AbstentionPolicy, Calibration
+from assistant.answering.coverage import Coverage
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.followup import Turn, resolve
 from assistant.answering.guard import InvalidQuestion, check_text, validate
@@ -23,7 +24,6 @@ from assistant.index.ingest import IngestReport, ingest
 from assistant.index.integrity import IndexState, check, open_client
 from assistant.index.questions import QuestionIndex, questions_collection_name
 from assistant.models import Answer, Chunk, Passage, page_link, pages_text
-from assistant.retrieval.coverage import Coverage
 from assistant.retrieval.retriever import HybridRetriever
 from assistant.settings import Settings
 
@@ -177,7 +177,6 @@ class Assistant:
                 self.client.get_collection(questions_collection_name(s.collection)), snap.questions
             ),
             snap.question_lexical,
-            coverage,
             candidates=s.candidates,
             rrf_k=s.rrf_k,
             weights=s.fusion,

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 from assistant.analysis import Intent
 from assistant.answering.base import Draft
+from assistant.answering.coverage import Coverage
 from assistant.documents.provision_notes import ProvisionNote
 from assistant.labels import paragraph_within
 from assistant.language.sentences import split_sentences
 from assistant.models import Passage, SourceKind, provision_sentence
-from assistant.retrieval.coverage import Coverage
 from assistant.retrieval.retriever import Retrieval, states_asked_quantity
 
 _REFUSAL = re.compile(r"\b(?:refus\w*|declin\w*|grounds?\b|postpone\w*)", re.I)

@@ -29,7 +29,6 @@ from assistant.index.lexical import LexicalIndex
 from assistant.index.questions import IndexedQuestion, QuestionIndex
 from assistant.language.quantities import quantities
 from assistant.models import Chunk, Passage, SourceKind
-from assistant.retrieval.coverage import Coverage
 from assistant.retrieval.weights import FusionWeights
 
 
@@ -84,7 +83,6 @@ class HybridRetriever:
         lexical: LexicalIndex,
         questions: QuestionIndex,
         question_lexical: LexicalIndex,
-        coverage: Coverage,
         *,
         candidates: int = 40,
         rrf_k: int = 60,
@@ -96,7 +94,6 @@ class HybridRetriever:
         self.lexical = lexical
         self.questions = questions
         self.question_lexical = question_lexical
-        self.coverage = coverage
         self.n = candidates
         self.rrf_k = rrf_k
         self.weights = weights or FusionWeights()
@@ -183,7 +180,7 @@ class HybridRetriever:
         if boost_labels:
             boosted = [c for lab in boost_labels for c in self.catalog.by_label.get(lab, [])]
             lists.append((boosted, self.weights.earlier_citations))
-        fused = self._rerank(self._fuse(lists, analysis), question)
+        fused = self._fuse(lists, analysis)
 
         named = [r for r in analysis.named if r.article in self.catalog.by_article]
         named_labels = [f"Interp. note {n}" for n in analysis.named_notes] + [
@@ -268,15 +265,6 @@ class HybridRetriever:
                 scores[cid] *= lift
         order = sorted(scores, key=scores.get, reverse=True)
         return [(self.catalog.by_id[i], scores[i]) for i in order]
-
-    def _rerank(self, fused: list[tuple[Chunk, float]], question: str) -> list[tuple[Chunk, float]]:
-        """The leading candidates weighed by how much of the question each speaks about."""
-        w = self.weights.coverage
-        if not w:
-            return fused
-        wanted = self.coverage.wanted(question)
-        head = [(c, s * (1 - w + w * self.coverage.share(c, wanted))) for c, s in fused[: self.n]]
-        return sorted(head, key=lambda t: -t[1]) + fused[self.n :]
 
     def _states_quantity(self, chunk: Chunk, analysis: QueryAnalysis) -> bool:
         key = (chunk.id, analysis.quantity_unit)

@@ -19,4 +19,3 @@ class FusionWeights(BaseModel):
     earlier_citations: float = 0.3  # provisions the earlier answer cited
     asked_kind: float = 0.25  # lift for provisions stating what is asked (time limit, refusal)
     preamble: float = 0.7  # recitals match everything a little
-    coverage: float = 0.0  # rerank the leading candidates by how much of the question they cover
