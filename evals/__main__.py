@@ -171,8 +171,11 @@ def log_first_run(set_name: str, results, summary: dict) -> None:
         f"| {batch} | {dt.date.today().isoformat()} | {_commit()} | "
         f"{summary['in_scope']} / {summary['declined_items']} | " + " | ".join(cells) + " |\n"
     )
+    lines = text.splitlines(keepends=True)
+    last = max((i for i, line in enumerate(lines) if line.startswith("|")), default=len(lines) - 1)
+    lines.insert(last + 1, row)  # the table's next row, above any notes that follow it
     BLIND_LOG.parent.mkdir(parents=True, exist_ok=True)
-    BLIND_LOG.write_text(text + row)
+    BLIND_LOG.write_text("".join(lines))
     print(f"first run recorded in {BLIND_LOG}")
 
 

@@ -163,8 +163,8 @@ def ingest(
     try:
         corpus = load_corpus(settings, download_missing=download_missing, progress=progress)
     except FetchError as exc:
-        if status.state == IndexState.STALE and not rebuild:
-            raise
+        if status.state in (IndexState.STALE, IndexState.MISSING) and not rebuild:
+            raise  # nothing to repair: the fetch error itself says what to do
         corrupt = status.state == IndexState.CORRUPT
         fix = "assistant ingest --rebuild" if corrupt else "assistant ingest"
         raise IndexUnavailable(

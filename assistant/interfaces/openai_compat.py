@@ -222,11 +222,15 @@ def stream_chunks(
 def install(app: FastAPI, assistant: Assistant) -> None:
     """Add the ``/v1`` routes to ``app``, with OpenAI-shaped errors for them."""
     router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
+    # other paths keep the app's own handler (one error shape for the rest of the API)
+    others = app.exception_handlers.get(
+        RequestValidationError, request_validation_exception_handler
+    )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
         if not request.url.path.startswith("/v1/"):
-            return await request_validation_exception_handler(request, exc)
+            return await others(request, exc)
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(x) for x in first.get("loc", ())[1:]) or None
         message = f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid body"

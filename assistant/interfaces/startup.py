@@ -64,7 +64,7 @@ def describe(exc: BaseException) -> Failure:
     if isinstance(exc, FetchError):
         return Failure(OFFLINE, _first_line(exc, 400))
     if isinstance(exc, (IndexUnavailable, EmbeddingModelMissing)):
-        return Failure(BROKEN_INDEX, _first_line(exc, 400))
+        return Failure(BROKEN_INDEX, _first_line(exc, 1000))
     if _is_index_error(exc):
         where = _index_dir()
         return Failure(

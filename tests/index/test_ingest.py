@@ -64,13 +64,14 @@ def test_ingest_is_idempotent_and_incremental(own_corpus):
     assert len(removed) == 1 and removed.pop().startswith("briefing:key-dates")
     assert third.deleted == 1 and third.added == 0
 
-    # A question added to our question index is embedded alone; nothing else changes.
+    # A question added to our question index is embedded, and so is its provision (indexed
+    # with its questions); nothing else changes.
     notes = next((own_corpus.corpus_dir / "provisions").glob("*.toml"))
     text = notes.read_text()
     marker = "questions = [\n"
     notes.write_text(text.replace(marker, marker + '  { q = "A new test question?" },\n', 1))
     fourth = ingest(own_corpus, progress=False)
-    assert (fourth.added, fourth.updated, fourth.deleted) == (1, 0, 0)
+    assert (fourth.added, fourth.updated, fourth.deleted) == (1, 1, 0)
 
 
 def test_chroma_never_embeds_by_itself(index_dir, mirror_dir):

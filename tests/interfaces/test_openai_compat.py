@@ -53,18 +53,19 @@ def test_chat_completion_cites(client):
 
 
 def test_history_makes_a_follow_up(client, bot):
+    earlier = "Can police collect traffic data in real time?"
     first = client.chat.completions.create(
-        model=MODEL, messages=[{"role": "user", "content": QUESTION}]
+        model=MODEL, messages=[{"role": "user", "content": earlier}]
     )
-    follow = "What about traffic data?"
+    follow = "Can they do the same for content data?"
     messages = [
         {"role": "system", "content": "You are a helpful assistant."},  # ignored
-        {"role": "user", "content": QUESTION},
+        {"role": "user", "content": earlier},
         {"role": "assistant", "content": first.choices[0].message.content},
         {"role": "user", "content": [{"type": "text", "text": follow}]},
     ]
     r = client.chat.completions.create(model=MODEL, messages=messages)
-    expected = bot.ask(follow, history=[(QUESTION, first.choices[0].message.content)])
+    expected = bot.ask(follow, history=[(earlier, first.choices[0].message.content)])
     assert r.choices[0].message.content.startswith(expected.text)
     assert [c["label"] for c in r.model_extra["citations"]] == [c.label for c in expected.citations]
     alone = bot.ask(follow)

@@ -269,8 +269,8 @@ def test_answer_streams_into_its_message_then_is_replaced_by_the_checked_answer(
     llm_bot = Assistant(settings, progress=False).ensure_ready()
 
     def reply(body: dict) -> str:  # a faithful answer, with a mass mention slipped in
-        (label, text), *_ = passages_in(body)
-        return f"<!channel> {text} [{label}]."
+        sentences = [f"{text} [{label}]." for label, text in passages_in(body)[:3]]
+        return "<!channel> " + " ".join(sentences)  # three sentences: streamed
 
     llm_server.script(reply)
     slack_bot = make_bot(llm_bot, slack, Database(tmp_path / "state.sqlite3"), stream_interval=0.4)

@@ -70,10 +70,20 @@ def damaged(index_dir, tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("name", list(ENTRY_POINTS))
-def test_damaged_index(name, damaged, mirror_dir):
-    out = run(ENTRY_POINTS[name], damaged, ASSISTANT_SOURCE_DIR=str(mirror_dir))
+def test_damaged_index_offline(name, damaged, tmp_path):
+    """A damaged store and no sources to rebuild it from (with sources it is rebuilt: see
+    tests/index/test_integrity.py)."""
+    closed = "http://127.0.0.1:9"
+    out = run(
+        ENTRY_POINTS[name],
+        damaged,
+        ASSISTANT_SOURCE_DIR=str(tmp_path),
+        HTTPS_PROXY=closed,
+        HTTP_PROXY=closed,
+    )
     line = one_clear_line(out)
-    assert str(damaged / "chroma") in line and "assistant ingest" in line
+    assert "corrupt" in line and "assistant ingest --rebuild" in line
+    assert "ASSISTANT_SOURCE_DIR" in line
     assert out.returncode == 4
 
 
