@@ -87,7 +87,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         out,
         epochs=args.epochs,
         if_needed=args.if_needed,
-        paraphrases=not args.no_paraphrases,
+        paraphrases=args.paraphrases,
     )
     if trained:
         print(f"fine-tuned on {pairs} pairs in {seconds:.0f} s: {path}")
@@ -241,7 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("--out", help="model directory (default <models dir>/convention-minilm)")
     ft.add_argument("--if-needed", action="store_true", help="skip when data are unchanged")
     ft.add_argument(
-        "--no-paraphrases", action="store_true", help="only (question, provision) pairs"
+        "--paraphrases",
+        action="store_true",
+        help="also (question, summary) and (question, question) pairs (not adopted: untested "
+        "on the test set)",
     )
     ask = add("ask", cmd_ask, "answer a question with citations")
     ask.add_argument("question", nargs="+")

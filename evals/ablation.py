@@ -50,7 +50,10 @@ CONFIGS = [
     Config("no lexical (BM25) over provisions", fusion={"lexical": 0.0}),
     Config("no asked-kind lift", fusion={"asked_kind": 0.0}, style={"kind_lift": 1.0}),
     Config("packaged model (no fine-tuning)", settings={"embedding_model": "packaged"}),
-    Config("one provision per answer", style={"second_ratio": 9.9}),
+    Config("provisions indexed without our notes", settings={"expand_provisions": False}),
+    Config("no coverage in choosing what to cite", style={"coverage_weight": 0.0}),
+    Config("no base paragraph before a dependent one", style={"base_ratio": 0.0}),
+    Config("several provisions when scores are close", style={"single_unless_asked": False}),
     Config("quotes only (no direct answer)", no_notes=True),
 ]
 

@@ -462,15 +462,17 @@ def print_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
 
+def sec(x: float) -> str:
+    return f"{x:.2f} s"
+
+
+def mib(x: float) -> str:
+    return f"{x:.0f} MiB"
+
+
 def side_by_side(o: dict, b: dict) -> None:
     def row(name: str, ours_v: float, naive_v: float, fmt) -> tuple[str, ...]:
         return (name, fmt(ours_v), fmt(naive_v), f"{ours_v / naive_v:.2f}x")
-
-    def mib(x: float) -> str:
-        return f"{x:.0f} MiB"
-
-    def sec(x: float) -> str:
-        return f"{x:.2f} s"
 
     rows = [
         row("cold start to first answer", o["cold_s"], b["cold_s"], sec),
@@ -514,12 +516,6 @@ def growth(base: dict, big: dict, factor: int) -> None:
         a = base[key] if sub is None else base[key][sub[0]][sub[1]]
         b = big[key] if sub is None else big[key][sub[0]][sub[1]]
         return (name, fmt(a), fmt(b), f"{b / a:.2f}x")
-
-    def sec(x: float) -> str:
-        return f"{x:.2f} s"
-
-    def mib(x: float) -> str:
-        return f"{x:.0f} MiB"
 
     rows = [
         (

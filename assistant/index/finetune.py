@@ -29,7 +29,7 @@ SEED = 243
 
 
 def training_pairs(
-    settings: Settings, texts: dict[str, str], *, paraphrases: bool = True
+    settings: Settings, texts: dict[str, str], *, paraphrases: bool = False
 ) -> list[tuple[str, str]]:
     """(question or summary, provision text) for every note whose label is indexed; with
     ``paraphrases``, also (question, summary) and (question, another question on the same
@@ -67,7 +67,7 @@ def finetune(
     batch_size: int = 32,
     learning_rate: float = 3e-5,
     if_needed: bool = False,
-    paraphrases: bool = True,
+    paraphrases: bool = False,
 ) -> tuple[Path, float, int, bool]:
     """Train from the packaged model; returns (model dir, seconds, pairs, trained). With
     ``if_needed``, a model already trained on the same data and parameters is kept."""
