@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup install model onnx index run test lint format eval eval-gate eval-tuning bench bench-replicas clean \
-	browser postgres llm-local calibrate
+	browser postgres llm-local calibrate selector
 
 setup: install model onnx index ## venv + dependencies + fine-tuned model + documents + index
 
@@ -48,6 +48,9 @@ eval-tuning: $(STAMP)            ## the tuning set, failing items listed -> eval
 
 calibrate: $(STAMP)              ## refit the abstention model on the tuning set
 	$(PY) -m evals.calibrate --write
+
+selector: $(STAMP)               ## refit the answer's provision selector on the tuning set
+	$(PY) -m evals.selector --write
 
 bench: $(STAMP)                  ## speed / memory beside a plain RAG; BENCH_ARGS="--scale 50"
 	$(PY) -m evals.bench $(BENCH_ARGS)

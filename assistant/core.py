@@ -15,6 +15,7 @@ from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.followup import Turn, resolve
 from assistant.answering.guard import InvalidQuestion, check_text, validate
 from assistant.answering.pipeline import AnswerPipeline
+from assistant.answering.selector import Selector
 from assistant.answering.support import support
 from assistant.documents.fetch import FetchError
 from assistant.documents.provision_notes import load_notes
@@ -182,7 +183,9 @@ class Assistant:
             weights=s.fusion,
         )
         self.policy = AbstentionPolicy(self.catalog, self.lexical, Calibration.load(s.model_family))
-        self.extractive = ExtractiveAnswerer(self.notes, self.lexical.terms, coverage)
+        self.extractive = ExtractiveAnswerer(
+            self.notes, self.lexical.terms, coverage, selector=Selector.load(s.model_family)
+        )
         self.answerer = self.extractive
         condenser = None
         if s.llm:  # LLM answers, verified, with the extractive answerer as the fallback

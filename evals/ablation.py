@@ -42,6 +42,7 @@ class Config:
     style: dict = field(default_factory=dict)  # AnswerStyle overrides (same index)
     drop_sources: tuple[str, ...] = ()  # manifest source ids left out of the index
     no_notes: bool = False  # answers without our summaries (quotes only)
+    no_selector: bool = False  # the hand-set fit chooses what to cite, not the learned selector
 
 
 CONFIGS = [
@@ -51,9 +52,14 @@ CONFIGS = [
     Config("no asked-kind lift", fusion={"asked_kind": 0.0}, style={"kind_lift": 1.0}),
     Config("packaged model (no fine-tuning)", settings={"embedding_model": "packaged"}),
     Config("provisions indexed without our notes", settings={"expand_provisions": False}),
+    Config("hand-set fit instead of the learned selector", no_selector=True),
     Config("no coverage in choosing what to cite", style={"coverage_weight": 0.0}),
     Config("no base paragraph before a dependent one", style={"base_ratio": 0.0}),
-    Config("several provisions when scores are close", style={"single_unless_asked": False}),
+    Config(
+        "hand-set fit, several provisions when close",
+        no_selector=True,
+        style={"single_unless_asked": False},
+    ),
     Config("quotes only (no direct answer)", no_notes=True),
 ]
 
@@ -78,6 +84,8 @@ def _bot(cfg: Config, base: Settings, work: Path) -> Assistant:
         bot.extractive.style = replace(bot.extractive.style, **cfg.style)
     if cfg.no_notes:
         bot.extractive.notes = {}
+    if cfg.no_selector:
+        bot.extractive.selector = None
     return bot
 
 

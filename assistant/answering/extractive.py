@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from assistant.analysis import Intent
 from assistant.answering.base import Draft
 from assistant.answering.coverage import Coverage
+from assistant.answering.selector import Selector
 from assistant.documents.provision_notes import ProvisionNote
 from assistant.labels import paragraph_within
 from assistant.language.sentences import split_sentences
@@ -60,11 +61,13 @@ class ExtractiveAnswerer:
         terms: Callable[[str], list[str]],
         coverage: Coverage,
         style: AnswerStyle | None = None,
+        selector: Selector | None = None,
     ):
         self.notes = notes
         self.terms = terms  # the lexical analyser (stemmed content terms)
         self.coverage = coverage  # how much of the question a provision speaks about
         self.style = style or AnswerStyle()
+        self.selector = selector  # learned choice of what to cite (None: the hand-set fit)
 
     def draft(self, question: str, retrieval: Retrieval) -> Draft:
         chosen = self.choose(question, retrieval)
@@ -94,17 +97,12 @@ class ExtractiveAnswerer:
                 mine = [p for p in named if p.article == r.article and p not in out]
                 out += mine[: 1 if r.paragraph else 2]
             return out[: max(st.max_provisions, len(retrieval.named))]
-        pool = list(retrieval.candidates[: st.pool])
-        if a.has(Intent.DEFINITION):
-            pool = retrieval.definitions + [
-                p for p in pool if p.id not in {d.id for d in retrieval.definitions}
-            ]
-        pool = [
-            p for p in pool if p.source != SourceKind.BRIEFING or SourceKind.BRIEFING in a.sources
-        ] or pool
+        pool = self.pool(retrieval)
         if not pool:
             return []
         wanted = self.coverage.wanted(question)
+        if self.selector is not None:
+            return self._select(pool, retrieval, wanted)
         ranked = sorted(pool, key=lambda p: -self._fit(p, retrieval, wanted))
         best = ranked[0]
         chosen = [best]
@@ -151,6 +149,82 @@ class ExtractiveAnswerer:
             ),
             None,
         )
+
+    def pool(self, retrieval: Retrieval) -> list[Passage]:
+        """The candidates an answer may cite: the leading fused candidates (Article 2
+        definitions first for a definition question), briefing material only when asked."""
+        a = retrieval.analysis
+        pool = list(retrieval.candidates[: self.style.pool])
+        if a.has(Intent.DEFINITION):
+            pool = retrieval.definitions + [
+                p for p in pool if p.id not in {d.id for d in retrieval.definitions}
+            ]
+        return [
+            p for p in pool if p.source != SourceKind.BRIEFING or SourceKind.BRIEFING in a.sources
+        ] or pool
+
+    def features(
+        self, pool: list[Passage], retrieval: Retrieval, wanted: dict[str, float]
+    ) -> list[list[float]]:
+        """What the learned selector reads about each candidate of the pool (see
+        :class:`assistant.answering.selector.Selector`)."""
+        a = retrieval.analysis
+        top_score = max(p.score for p in pool) or 1.0
+        fits = [self._fit(p, retrieval, wanted) for p in pool]
+        top_fit = max(fits) or 1.0
+        rows = []
+        for i, p in enumerate(pool):
+            sentence = p.sentence()
+            kind = (
+                a.has(Intent.QUANTITY) and states_asked_quantity(sentence, a.quantity_unit)
+            ) or (a.has(Intent.REFUSAL) and bool(_REFUSAL.search(sentence)))
+            rows.append(
+                [
+                    p.score / top_score,
+                    self.coverage.share(p, wanted),
+                    p.similarity,
+                    p.question_similarity,
+                    float(kind),
+                    float(p.article == 2 and p.source == SourceKind.CONVENTION),
+                    float(p.source == SourceKind.CONVENTION),
+                    fits[i] / top_fit,
+                ]
+            )
+        return rows
+
+    def _select(
+        self, pool: list[Passage], retrieval: Retrieval, wanted: dict[str, float]
+    ) -> list[Passage]:
+        """The learned selector's choice: the likeliest provision, then others (other
+        articles, or parts of the question) whose probability of answering reaches its
+        threshold, best first."""
+        st = self.style
+        probs = self.selector.probabilities(self.features(pool, retrieval, wanted))
+        ranked = [p for _, p in sorted(zip(probs, pool, strict=True), key=lambda t: -t[0])]
+        prob = {p.id: pr for pr, p in zip(probs, pool, strict=True)}
+        best = ranked[0]
+        chosen = [best]
+        base = self._base_of(best, retrieval)
+        if (
+            st.base_ratio
+            and base is not None
+            and self._fit(base, retrieval, wanted)
+            >= st.base_ratio * self._fit(best, retrieval, wanted)
+        ):
+            chosen.insert(0, base)
+        for part in retrieval.parts:
+            top = next((p for p in part if p.source != SourceKind.BRIEFING), None)
+            if top and all(top.unit_key != c.unit_key for c in chosen):
+                chosen.append(top)
+        a = retrieval.analysis
+        several = a.has(Intent.MULTI) or a.has(Intent.OVERVIEW) or bool(retrieval.parts)
+        threshold = self.selector.several_threshold if several else self.selector.threshold
+        for p in ranked[1:]:
+            if len(chosen) >= st.max_provisions:
+                break
+            if prob[p.id] >= threshold and all(p.unit_key != c.unit_key for c in chosen):
+                chosen.append(p)
+        return chosen[: st.max_provisions + len(retrieval.parts)]
 
     def _fit(self, p: Passage, retrieval: Retrieval, wanted: dict[str, float]) -> float:
         """How well a provision answers: its fused score, weighed by how much of the question

@@ -1,0 +1,57 @@
+"""Which retrieved provisions an answer cites: a listwise (softmax) model over features of
+each candidate of the answer pool (:meth:`ExtractiveAnswerer.features`: fused score and rank,
+question coverage, similarity to the provision and to our questions on it, whether it states
+what is asked, the hand-set fit), fitted on the tuning set by ``python -m evals.selector
+--write`` and stored in ``assistant/data/selector.toml`` per embedding model family. The answer
+cites the likeliest candidate, and any other whose share of the probability reaches the
+threshold.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+FEATURES = (
+    "score_share",
+    "coverage",
+    "similarity",
+    "question_similarity",
+    "states_asked_kind",
+    "definition",
+    "official_text",
+    "fit_share",
+)
+
+
+@dataclass(frozen=True)
+class Selector:
+    weights: tuple[float, ...]
+    threshold: float  # a further provision is cited from this probability
+    several_threshold: float = 0.05  # ... when the question asks for several
+
+    def probabilities(self, rows: list[list[float]]) -> list[float]:
+        """Each candidate's probability of being the provision that answers (sums to 1)."""
+        z = [sum(w * x for w, x in zip(self.weights, row, strict=True)) for row in rows]
+        top = max(z, default=0.0)
+        e = [math.exp(v - top) for v in z]
+        total = sum(e) or 1.0
+        return [v / total for v in e]
+
+    @classmethod
+    def load(cls, family: str) -> Selector | None:
+        """The selector fitted for an embedding model family, or None (no file, no model)."""
+        try:
+            raw = resources.files("assistant.data").joinpath("selector.toml").read_text()
+        except FileNotFoundError:
+            return None
+        data = tomllib.loads(raw).get("model", {}).get(family)
+        if not data:
+            return None
+        return cls(
+            tuple(float(data["weights"][f]) for f in FEATURES),
+            float(data["threshold"]),
+            float(data.get("several_threshold", 0.05)),
+        )
