@@ -66,6 +66,17 @@ def rules() -> dict:
     return tomllib.loads(text)
 
 
+_SPACED = re.compile(r"(?<!\w)(?:\w ){3,}\w(?!\w)")
+# Twelve or more characters spelled out one by one: a way of hiding words, not of asking.
+_SPELLED_OUT = re.compile(r"(?<!\w)(?:\w\s+){11,}\w(?!\w)")
+
+
+def _despaced(text: str) -> str:
+    """Words spelled out letter by letter ("w r i t e") joined again, so that an instruction
+    hidden that way reads as one."""
+    return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
+
+
 @cache
 def _compiled(section: str, key: str, flags: int = re.IGNORECASE) -> re.Pattern:
     return re.compile(rules()[section][key], flags)
@@ -246,7 +257,9 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
         mentions_this_convention=mentions_this_convention(text),
         national_law=national_law(text),
         status=bool(_compiled("scope", "status").search(text)),
-        injection=bool(_compiled("scope", "injection").search(text)),
+        injection=bool(
+            _compiled("scope", "injection").search(_despaced(text)) or _SPELLED_OUT.search(text)
+        ),
         sources=frozenset(sources),
         preamble=bool(_compiled("sources", "preamble").search(text)),
         refers_back=refers,
