@@ -12,9 +12,7 @@ set is never read here.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import tomllib
 from importlib import resources
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from assistant import Assistant
 from assistant.answering.abstention import signals
 from assistant.settings import Settings
 from evals.dataset import load_set
+from evals.model_file import read_models, write_models
 
 FEATURES = ["top_question", "top_dense", "top_declined", "unknown_share"]
 
@@ -83,7 +82,7 @@ def main(argv=None) -> int:
     if args.write:
         family = bot.settings.model_family
         path = Path(str(resources.files("assistant.data").joinpath("abstention.toml")))
-        models = tomllib.loads(path.read_text())["model"] if path.exists() else {}
+        models = read_models(path)
         models[family] = {
             "bias": round(float(b), 4),
             "threshold": round(threshold, 4),
@@ -92,19 +91,17 @@ def main(argv=None) -> int:
             "declines_in_scope": round(false, 3),
             "weights": {k: round(float(v), 4) for k, v in zip(FEATURES, w, strict=True)},
         }
-        lines = [
-            "# In-scope models of the abstention policy (assistant/answering/abstention.py), one",
-            "# per embedding model family (similarities differ between models). Written by",
-            "# `python -m evals.calibrate --write` from the tuning set (evals/gold.jsonl); the",
-            "# threshold keeps false abstentions on in-scope tuning items at or below 2%.",
-            "# Do not edit by hand.",
-        ]
-        for name, m in sorted(models.items()):
-            lines += ["", f'[model."{name}"]']
-            lines += [f"{k} = {json.dumps(v)}" for k, v in m.items() if k != "weights"]
-            lines += [f'[model."{name}".weights]']
-            lines += [f"{k} = {v}" for k, v in m["weights"].items()]
-        path.write_text("\n".join(lines) + "\n")
+        write_models(
+            path,
+            [
+                "In-scope models of the abstention policy (assistant/answering/abstention.py), one",
+                "per embedding model family (similarities differ between models). Written by",
+                "`python -m evals.calibrate --write` from the tuning set; the threshold keeps",
+                "false abstentions on in-scope tuning items at or below --max-false.",
+                "Do not edit by hand.",
+            ],
+            models,
+        )
         print(f"written: {path} [{family}]")
     return 0
 

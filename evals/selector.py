@@ -14,7 +14,6 @@ is never read here.
 from __future__ import annotations
 
 import argparse
-import tomllib
 from importlib import resources
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from assistant import Assistant
 from assistant.answering.selector import FEATURES
 from assistant.labels import labels_overlap
 from evals.dataset import load_set
+from evals.model_file import read_models, write_models
 
 
 def collect(bot: Assistant):
@@ -122,27 +122,21 @@ def main(argv=None) -> int:
     print(f"threshold for a further provision: {best}")
     if args.write:
         path = Path(str(resources.files("assistant.data").joinpath("selector.toml")))
-        models = tomllib.loads(path.read_text()).get("model", {}) if path.exists() else {}
+        models = read_models(path)
         models[bot.settings.model_family] = {
             "threshold": float(best),
             "weights": {f: float(v) for f, v in zip(FEATURES, w, strict=True)},
             "fitted_on": f"tuning set, {n} items, first choice gold {totals[best][0] / n:.3f} "
             f"(5-fold CV; hand-set fit {hand_first:.3f})",
         }
-        lines = [
-            "# The answer's provision selector, per embedding model family: written by",
-            "# `python -m evals.selector --write` (fitted on the tuning set only).",
-        ]
-        for family, m in models.items():
-            lines += [
-                "",
-                f'[model."{family}"]',
-                f"threshold = {m['threshold']!r}",
-                f'fitted_on = "{m["fitted_on"]}"',
-                f'[model."{family}".weights]',
-            ]
-            lines += [f"{k} = {v!r}" for k, v in m["weights"].items()]
-        path.write_text("\n".join(lines) + "\n")
+        write_models(
+            path,
+            [
+                "The answer's provision selector, per embedding model family: written by",
+                "`python -m evals.selector --write` (fitted on the tuning set only).",
+            ],
+            models,
+        )
         print(f"written: {path}")
     return 0
 

@@ -47,7 +47,7 @@ def test_listwise_fit_learns_the_planted_feature():
 
 
 def test_answer_cites_the_selectors_first_choice(bot):
-    ex = bot.extractive
+    ex = bot.ensure_ready().extractive
     assert ex.selector is not None
     s = bot.pipeline.until_gate("Can police make a provider hand over subscriber data?")
     r = s.retrieval
