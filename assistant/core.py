@@ -187,7 +187,9 @@ class Assistant:
             self.notes, self.lexical.terms, coverage, selector=Selector.load(s.model_family)
         )
         self.answerer = self.extractive
-        condenser = None
+        # rule-based follow-up resolution, rewriting elliptical follow-ups by defined terms
+        self.resolve = partial(resolve, terms=tuple(self.catalog.definitions))
+        condenser = self.resolve
         if s.llm:  # LLM answers, verified, with the extractive answerer as the fallback
             from assistant.answering.condense import LLMCondenser
             from assistant.answering.llm import LLMAnswerer, LLMClient
@@ -199,7 +201,7 @@ class Assistant:
                 partial(support, self.lexical),
                 articles=self.catalog.article_numbers,
             )
-            condenser = LLMCondenser(client)
+            condenser = LLMCondenser(client, self.resolve)
             log.info("answers by %s (fallback: extractive)", s.llm)
         self.pipeline = AnswerPipeline(
             self.retriever, self.answerer, self.policy, s, condenser=condenser
@@ -258,12 +260,12 @@ class Assistant:
             raise ValueError("k must be between 1 and 50")
         self.ensure_ready()
         turns = _clean_history(history, self.settings.max_question_chars)
-        f = resolve(text, turns)
+        f = self.resolve(text, turns)
         return self.retriever.search(
-            analyze(text, conversation=bool(turns)),
+            analyze(f.standalone) if f.standalone else analyze(text, conversation=bool(turns)),
             k=k,
-            context=f.context,
-            boost_labels=f.boost_labels,
+            context="" if f.standalone else f.context,
+            boost_labels=[] if f.standalone else f.boost_labels,
         ).passages
 
     def article(self, number: int) -> ArticleView | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from assistant.answering.followup import Followup, Turn, resolve
 from assistant.answering.llm import LLMClient, LLMUnavailable, render
@@ -20,18 +20,6 @@ log = logging.getLogger(__name__)
 _PREFIX = re.compile(r"^\s*(?:standalone question|question|rewritten question)\s*:\s*", re.I)
 _TURNS = 3  # earlier turns shown to the model
 _ANSWER_CHARS = 600  # of each earlier answer
-
-
-@dataclass
-class Condensed(Followup):
-    """A follow-up rewritten by the model; ``standalone`` is what retrieval and the answerer
-    use (``question`` and ``context`` keep the rule-based reading)."""
-
-    standalone: str = ""
-
-    @property
-    def resolved(self) -> str:
-        return self.standalone or super().resolved
 
 
 def format_history(history: list[Turn]) -> str:
@@ -57,11 +45,12 @@ def clean_rewrite(text: str, question: str) -> str:
 class LLMCondenser:
     """``condense(question, history) -> Followup``, the pipeline's follow-up step."""
 
-    def __init__(self, client: LLMClient):
+    def __init__(self, client: LLMClient, rules: Callable[..., Followup] = resolve):
         self.client = client
+        self.rules = rules  # the rule-based reading it starts from (and falls back to)
 
     def __call__(self, question: str, history: list[Turn] | None) -> Followup:
-        f = resolve(question, history)
+        f = self.rules(question, history)
         if not f.is_followup:
             return f
         try:
@@ -74,4 +63,4 @@ class LLMCondenser:
         standalone = clean_rewrite(reply, question)
         if not standalone:
             return f
-        return Condensed(f.question, f.context, f.boost_labels, standalone=standalone)
+        return Followup(f.question, f.context, f.boost_labels, standalone=standalone)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assistant.analysis import analyze
@@ -15,6 +17,7 @@ class Followup:
     question: str  # the new question as asked
     context: str = ""  # the earlier question it refers back to ("" when standalone)
     boost_labels: list[str] = field(default_factory=list)  # provisions the earlier answer cited
+    standalone: str = ""  # the follow-up rewritten as a question of its own ("" when not)
 
     @property
     def is_followup(self) -> bool:
@@ -22,6 +25,8 @@ class Followup:
 
     @property
     def resolved(self) -> str:
+        if self.standalone:
+            return self.standalone
         return (
             f"{self.question} (following up on: {self.context})" if self.context else self.question
         )
@@ -31,8 +36,78 @@ def refers_back(question: str) -> bool:
     return analyze(question, conversation=True).refers_back
 
 
-def resolve(question: str, history: list[Turn] | None) -> Followup:
-    """Only questions that refer back are rewritten; others stand alone."""
+# "And what about content data?", "What about for traffic data?", "And for personal data?"
+_ELLIPTICAL = re.compile(
+    r"^\s*(?:(?:and|or|but|also|so)\s+)?(?:(?:what|how)\s+about|(?:the\s+)?same\s+for)\s+"
+    r"(?:for\s+|with\s+)?(?P<topic>[^?]+?)\s*\??\s*$"
+    r"|^\s*(?:and|or)\s+(?:for|with|of)\s+(?P<topic2>[^?]+?)\s*\??\s*$",
+    re.I,
+)
+_FUNCTION_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "for",
+        "to",
+        "over",
+        "any",
+        "all",
+        "such",
+        "their",
+        "its",
+        "his",
+        "her",
+        "our",
+        "my",
+        "your",
+        "this",
+        "that",
+        "these",
+        "those",
+        "and",
+        "or",
+        "with",
+        "on",
+        "in",
+        "by",
+        "from",
+        "about",
+    ]
+)
+
+
+def rewrite(question: str, earlier: str, terms: Iterable[str]) -> str:
+    """An elliptical follow-up that names only a new topic, as the earlier question about that
+    topic: the earlier question's term of the same kind (a defined term, or a phrase with the
+    same head word) replaced by the new one. "" when the follow-up is not of that form or the
+    earlier question has no such term."""
+    m = _ELLIPTICAL.match(question)
+    if not m:
+        return ""
+    topic = re.sub(r"^(?:the|a|an)\s+", "", (m.group("topic") or m.group("topic2")).strip(" .,;:"))
+    topic = re.sub(r"^(?:the|a|an)\s+", "", topic, flags=re.I)
+    if not 1 <= len(topic.split()) <= 4:
+        return ""
+    terms = sorted(terms, key=len, reverse=True)
+    new = next((t for t in terms if re.search(rf"\b{re.escape(t)}\b", topic, re.I)), None)
+    if new is None:
+        return ""
+    for old in terms:
+        if old.lower() != new.lower() and re.search(rf"\b{re.escape(old)}\b", earlier, re.I):
+            return re.sub(rf"\b{re.escape(old)}\b", new, earlier, count=1, flags=re.I)
+    head = new.split()[-1]
+    m = re.search(rf"\b([\w-]+)\s+{re.escape(head)}\b", earlier, re.I)
+    if m and m.group(1).lower() not in _FUNCTION_WORDS and m.group(0).lower() != new.lower():
+        return earlier[: m.start()] + new + earlier[m.end() :]
+    return ""
+
+
+def resolve(question: str, history: list[Turn] | None, terms: Iterable[str] = ()) -> Followup:
+    """Only questions that refer back are rewritten; others stand alone. An elliptical one
+    ("and what about content data?") becomes the earlier question about its new topic when the
+    defined ``terms`` make that possible."""
     if not history or not refers_back(question):
         return Followup(question)
     prev_q, prev_a = history[-1]
@@ -42,4 +117,9 @@ def resolve(question: str, history: list[Turn] | None) -> Followup:
         if not refers_back(prev_q):
             break
         context, prev_q = f"{q} {context}", q
-    return Followup(question, context=context, boost_labels=labels_in(prev_a or ""))
+    return Followup(
+        question,
+        context=context,
+        boost_labels=labels_in(prev_a or ""),
+        standalone=rewrite(question, prev_q, terms),
+    )

@@ -135,9 +135,9 @@ class AnswerPipeline:
 
     def _resolve(self, s: State) -> State:
         s.followup = self.condense(s.question, s.history)
-        standalone = getattr(s.followup, "standalone", "")  # set by the LLM condenser
+        standalone = s.followup.standalone  # rewritten by the rules or the LLM condenser
         if standalone:
-            s.notes.append(message("llm_condensed_note", question=standalone))
+            s.notes.append(message("rewritten_note", question=standalone))
             s.analysis = analyze(standalone)
         elif s.followup.is_followup:
             s.notes.append(message("followup_note", context=s.followup.context))
@@ -145,12 +145,12 @@ class AnswerPipeline:
 
     def _retrieve(self, s: State) -> State:
         f = s.followup
-        standalone = getattr(f, "standalone", "")  # a rewritten follow-up needs no context
+        standalone = f.standalone  # a rewritten follow-up needs no context, no earlier citations
         s.retrieval = self.retriever.search(
             s.analysis,
             k=self.settings.top_k,
             context="" if standalone else f.context,
-            boost_labels=f.boost_labels,
+            boost_labels=[] if standalone else f.boost_labels,
         )
         return s
 
@@ -163,7 +163,7 @@ class AnswerPipeline:
     @staticmethod
     def _draft_question(s: State) -> str:
         """The follow-up's own question leads; the earlier turn only steered retrieval."""
-        return getattr(s.followup, "standalone", "") or s.followup.question
+        return s.followup.standalone or s.followup.question
 
     def _draft(self, s: State) -> State:
         s.draft = self.answerer.draft(self._draft_question(s), s.retrieval)

@@ -1,4 +1,6 @@
-from assistant.answering.followup import refers_back, resolve
+import pytest
+
+from assistant.answering.followup import refers_back, resolve, rewrite
 
 
 def test_standalone_question_is_not_rewritten():
@@ -22,3 +24,43 @@ def test_followup_borrows_previous_question_and_its_citations():
 def test_refers_back_ignores_this_convention():
     assert not refers_back("Does this Convention cover fraud committed online?")
     assert refers_back("What about extradition for it?")
+
+
+TERMS = ("traffic data", "content data", "subscriber information", "personal data")
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        (
+            "And what about content data?",
+            "Can police collect traffic data in real time?",
+            "Can police collect content data in real time?",
+        ),
+        (
+            "What about for personal data?",
+            "Must subscriber information be kept confidential?",
+            "Must personal data be kept confidential?",
+        ),
+        (  # no defined term in the earlier question: the phrase with the same head word
+            "What about traffic data?",
+            "Can police make a provider hand over subscriber data?",
+            "Can police make a provider hand over traffic data?",
+        ),
+        ("And can they search a computer?", "Can police collect traffic data?", ""),  # a question
+        ("What about extradition?", "Can police collect traffic data?", ""),  # not a defined term
+        ("What about the data?", "Can police collect the data?", ""),  # nothing to replace
+    ],
+)
+def test_elliptical_follow_up_is_rewritten_by_its_defined_term(question, earlier, expected):
+    assert rewrite(question, earlier, TERMS) == expected
+
+
+def test_rewritten_follow_up_is_the_resolved_question():
+    f = resolve(
+        "And what about content data?",
+        [("Can police collect traffic data in real time?", "… [Art. 29(1)(a)]")],
+        TERMS,
+    )
+    assert f.is_followup and f.resolved == "Can police collect content data in real time?"
+    assert resolve("And what about content data?", [("Q?", "A")]).standalone == ""

@@ -221,7 +221,7 @@ def test_condenser_rewrites_only_followups(llm_bot, fake):
 def test_condenser_failure_uses_rule_based_resolution(llm_bot, fake):
     history = [(Q, "Providers can be ordered to submit subscriber information [Art. 27(b)].")]
     fake.script(Reply(status=500), Reply(status=500))
-    ans = llm_bot.ask("And what about traffic data?", history=history)
+    ans = llm_bot.ask("And is a court order needed for that?", history=history)
     assert "Read as a follow-up to" in ans.notice
     assert "(following up on:" in ans.resolved_question
     assert "LLM unavailable" in ans.notice  # the endpoint is down: extractive answer

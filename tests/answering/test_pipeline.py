@@ -60,18 +60,13 @@ def test_closing_words_of_a_list_stay_with_its_items(bot):
     assert "traffic data, in real time" in quote
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known weakness: an elliptical follow-up ('And what about content data?') is "
-    "answered with the definition of its new topic (Art. 2(d)), not with the earlier "
-    "question's topic applied to it (Art. 30); weighting the earlier question more did not "
-    "help the tuning set",
-)
 def test_followup_topic_leads(bot):
     first = "Can police collect traffic data in real time?"
     a1 = bot.ask(first)
     follow = bot.ask("And what about content data?", history=[(first, a1.text)])
     assert 30 in {c.article for c in follow.citations}, follow.text
+    assert follow.resolved_question == "Can police collect content data in real time?"
+    assert "Read as:" in follow.notice
 
 
 @pytest.mark.parametrize(
