@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Iterator
@@ -206,6 +207,10 @@ class Assistant:
         self.pipeline = AnswerPipeline(
             self.retriever, self.answerer, self.policy, s, condenser=condenser
         )
+        # The index's objects live as long as the process: out of the collector's sight, so
+        # that a full collection under load does not walk them all (latency spikes).
+        gc.collect()
+        gc.freeze()
 
     def ensure_ready(self) -> Assistant:
         if not self._ready:

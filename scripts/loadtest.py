@@ -7,7 +7,9 @@
 Each virtual user asks a question (``POST /api/ask``, from a fixed list of plain-language
 questions written for this script, not from any evaluation set), waits for the whole answer,
 "reads" it for a random think time (exponential, mean ``--think`` seconds; 0 = back to back, a
-saturation test) and asks again, for ``--duration`` seconds per level. A single user always asks
+saturation test) and asks again, for ``--duration`` seconds per level; with a think time the users
+arrive spread over the first think time rather than all in the same instant (a burst of 32
+simultaneous first questions would otherwise be most of a level's p95). A single user always asks
 back to back: its latency is the unloaded latency the other levels are compared with, measured
 on enough requests for a p95. Reported per level:
 requests, errors (non-200 or no answer), throughput, latency p50/p95/max, and the server's
@@ -114,6 +116,8 @@ def run_level(url: str, pid: int | None, users: int, args: argparse.Namespace) -
 
     def user(n: int) -> None:
         rng = random.Random(n)
+        if args.think > 0 and users > 1:  # users arrive over one think time, not all at once
+            time.sleep(rng.uniform(0, args.think))
         with httpx.Client(base_url=url, timeout=args.timeout) as client:
             while time.monotonic() < stop_at:
                 with lock:
