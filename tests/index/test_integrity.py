@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from assistant.settings import REPO_ROOT, Settings
+from tests.servers import run_cli
 
 QUESTION = "When does the Convention enter into force?"
 KILL_SCRIPT = """
@@ -92,14 +93,7 @@ def settings_of(env: dict[str, str]) -> Settings:
     )
 
 
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+cli = run_cli
 
 
 def kill_ingest(env: dict[str, str], stage: str, after: int = 0) -> None:

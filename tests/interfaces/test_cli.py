@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import pytest
+
+from tests.servers import run_cli
 
 
 @pytest.fixture()
@@ -19,13 +20,7 @@ def run(index_dir, mirror_dir):
     }
 
     def _run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "assistant.cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        return run_cli(env, *args, timeout=300)
 
     return _run
 
