@@ -23,7 +23,7 @@ from assistant.documents.provision_notes import load_notes
 from assistant.index import snapshot
 from assistant.index.embeddings import make_embeddings
 from assistant.index.ingest import IngestReport, ingest
-from assistant.index.integrity import IndexState, check, open_client
+from assistant.index.integrity import IndexState, check, index_lock, open_client
 from assistant.index.questions import QuestionIndex, questions_collection_name
 from assistant.models import Answer, Chunk, Passage, page_link, pages_text
 from assistant.retrieval.retriever import HybridRetriever
@@ -133,7 +133,12 @@ class Assistant:
 
     def _check_and_load(self) -> None:
         """Check the index before serving: load it when complete and current; otherwise resume,
-        update or rebuild it first (a stale index is kept when its sources cannot be read)."""
+        update or rebuild it first (a stale index is kept when its sources cannot be read).
+        Under the index lock, so that replicas starting together repair it once."""
+        with index_lock(self.settings):
+            self._check_and_load_locked()
+
+    def _check_and_load_locked(self) -> None:
         s = self.settings
         self._status = Readiness(False, "checking", "checking the index")
         self.embeddings = make_embeddings(s)

@@ -37,7 +37,14 @@ from assistant.documents.sources import load_manifest
 from assistant.index import manifest as manifests
 from assistant.index import snapshot
 from assistant.index.embeddings import make_embeddings
-from assistant.index.integrity import BUILD_ID, IndexState, check, open_client, reset_store
+from assistant.index.integrity import (
+    BUILD_ID,
+    IndexState,
+    check,
+    index_lock,
+    open_client,
+    reset_store,
+)
 from assistant.index.manifest import Manifest, QuestionsEntry, SourceEntry, file_hash
 from assistant.index.questions import indexed_questions, question_hash, questions_collection_name
 from assistant.index.store import chunk_metadata
@@ -147,6 +154,28 @@ def ingest(
     resume an interrupted ingestion (only what is missing is embedded); update what changed;
     rebuild a damaged store (or, with ``rebuild``, any store) from the sources. The manifest
     is written last."""
+    with index_lock(settings):  # one repair at a time per data directory (replicas, workers)
+        return _ingest(
+            settings,
+            progress=progress,
+            download_missing=download_missing,
+            embeddings=embeddings,
+            client=client,
+            rebuild=rebuild,
+            on_progress=on_progress,
+        )
+
+
+def _ingest(
+    settings: Settings,
+    *,
+    progress: bool,
+    download_missing: bool,
+    embeddings,
+    client: chromadb.ClientAPI | None,
+    rebuild: bool,
+    on_progress: Progress | None,
+) -> IngestReport:
     start = time.perf_counter()
     notify = on_progress or (lambda stage, done, total: None)
     client = client or open_client(settings)

@@ -15,9 +15,12 @@ and build id, one nearest-neighbour query per collection.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import shutil
 import sqlite3
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -56,6 +59,33 @@ class IndexStatus:
 
 class StoreCorrupt(RuntimeError):
     """The Chroma store cannot be read."""
+
+
+_held = threading.local()  # how deep this thread already holds the index lock
+
+
+@contextlib.contextmanager
+def index_lock(settings: Settings) -> Iterator[None]:
+    """One check-and-repair (or ingestion) of a data directory's index at a time, across the
+    processes of a machine (replicas, workers, ``assistant ingest``): a process that starts
+    while another resumes or rebuilds the index waits, then finds it complete instead of
+    rewriting it under the other's feet. Re-entrant within a thread."""
+    if getattr(_held, "depth", 0):
+        _held.depth += 1
+        try:
+            yield
+        finally:
+            _held.depth -= 1
+        return
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.data_dir / "index.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        _held.depth = 1
+        try:
+            yield
+        finally:
+            _held.depth = 0
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def collection_names(settings: Settings) -> list[str]:
