@@ -55,6 +55,12 @@ def fmt_ci(value, ci) -> str:
     return f"{value:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
 
 
+def direct_reply(answer: str) -> str:
+    """An answer without the quotations of the official text that follow its direct reply."""
+    reply, _, quotes = answer.partition("\n\n")
+    return reply + ("\n\n[quotations of the cited provisions]" if quotes.strip() else "")
+
+
 def sample_answers(results: list[ItemResult], n: int = SAMPLES) -> list[ItemResult]:
     """A fixed random sample of in-scope answers (the same items run after run)."""
     pool = sorted((r for r in results if not r.should_abstain), key=lambda r: r.id)
@@ -140,13 +146,19 @@ def write_report(
             f"{fmt(a['paragraph_recall_at_5'])} | {fmt(a['cites_gold'])} | {fmt(a['key_facts'])} |"
         )
     lines += ["", "![Article recall@5 per chapter](per_chapter_recall.png)", ""]
-    lines += [f"## {SAMPLES} answers as users get them (sampled, verbatim)", ""]
+    lines += [
+        f"## {SAMPLES} answers as users get them (sampled)",
+        "",
+        "Each answer's direct reply, verbatim; the official text it then quotes is left out (the "
+        "Convention text is not committed to this repository).",
+        "",
+    ]
     for r in sample_answers(results):
         lines.append(f"**{r.id}** ({r.type}) — *{r.question}*")
         if r.history:
             lines.append(f"  (after: {' / '.join(r.history)})")
         lines.append("")
-        lines.append("> " + (r.answer or "").replace("\n", "\n> "))
+        lines.append("> " + direct_reply(r.answer or "").replace("\n", "\n> "))
         lines.append("")
         facts = ", ".join(f"{'✓' if ok else '✗'} {t}" for t, ok in r.facts) or "–"
         lines.append(
