@@ -101,32 +101,46 @@ class ExtractiveAnswerer:
         if not pool:
             return []
         wanted = self.coverage.wanted(question)
-        if self.selector is not None:
-            return self._select(pool, retrieval, wanted)
-        ranked = sorted(pool, key=lambda p: -self._fit(p, retrieval, wanted))
+        several = a.has(Intent.MULTI) or a.has(Intent.OVERVIEW) or bool(retrieval.parts)
+        if self.selector is not None:  # the learned choice: probabilities over the pool
+            probs = self.selector.probabilities(self.features(pool, retrieval, wanted))
+            score = {p.id: pr for p, pr in zip(pool, probs, strict=True)}
+            threshold = self.selector.several_threshold if several else self.selector.threshold
+
+            def further(p: Passage, chosen: list[Passage]) -> bool:
+                return score[p.id] >= threshold
+
+        else:  # the hand-set fit: another provision when its fit is close to the best one's
+            score = {p.id: self._fit(p, retrieval, wanted) for p in pool}
+            top = max(score.values())
+            allowed = several or not st.single_unless_asked
+
+            def further(p: Passage, chosen: list[Passage]) -> bool:
+                return (
+                    allowed
+                    and score[p.id] >= st.second_ratio * top
+                    and self.coverage.gain(p, chosen, wanted) >= st.min_gain
+                )
+
+        ranked = sorted(pool, key=lambda p: -score[p.id])
         best = ranked[0]
         chosen = [best]
-        for part in retrieval.parts:
-            top = next((p for p in part if p.source != SourceKind.BRIEFING), None)
-            if top and all(top.unit_key != c.unit_key for c in chosen):
-                chosen.append(top)
-        top_fit = self._fit(best, retrieval, wanted)
         base = self._base_of(best, retrieval)
         if (
             st.base_ratio
             and base is not None
-            and self._fit(base, retrieval, wanted) >= st.base_ratio * top_fit
+            and self._fit(base, retrieval, wanted)
+            >= st.base_ratio * self._fit(best, retrieval, wanted)
         ):
             chosen.insert(0, base)
-        several = a.has(Intent.MULTI) or a.has(Intent.OVERVIEW) or bool(retrieval.parts)
-        for p in ranked[1:] if several or not st.single_unless_asked else []:
+        for part in retrieval.parts:
+            top_of_part = next((p for p in part if p.source != SourceKind.BRIEFING), None)
+            if top_of_part and all(top_of_part.unit_key != c.unit_key for c in chosen):
+                chosen.append(top_of_part)
+        for p in ranked[1:]:
             if len(chosen) >= st.max_provisions:
                 break
-            if (
-                all(p.unit_key != c.unit_key for c in chosen)
-                and self._fit(p, retrieval, wanted) >= st.second_ratio * top_fit
-                and self.coverage.gain(p, chosen, wanted) >= st.min_gain
-            ):
+            if all(p.unit_key != c.unit_key for c in chosen) and further(p, chosen):
                 chosen.append(p)
         return chosen[: st.max_provisions + len(retrieval.parts)]
 
@@ -191,40 +205,6 @@ class ExtractiveAnswerer:
                 ]
             )
         return rows
-
-    def _select(
-        self, pool: list[Passage], retrieval: Retrieval, wanted: dict[str, float]
-    ) -> list[Passage]:
-        """The learned selector's choice: the likeliest provision, then others (other
-        articles, or parts of the question) whose probability of answering reaches its
-        threshold, best first."""
-        st = self.style
-        probs = self.selector.probabilities(self.features(pool, retrieval, wanted))
-        ranked = [p for _, p in sorted(zip(probs, pool, strict=True), key=lambda t: -t[0])]
-        prob = {p.id: pr for pr, p in zip(probs, pool, strict=True)}
-        best = ranked[0]
-        chosen = [best]
-        base = self._base_of(best, retrieval)
-        if (
-            st.base_ratio
-            and base is not None
-            and self._fit(base, retrieval, wanted)
-            >= st.base_ratio * self._fit(best, retrieval, wanted)
-        ):
-            chosen.insert(0, base)
-        for part in retrieval.parts:
-            top = next((p for p in part if p.source != SourceKind.BRIEFING), None)
-            if top and all(top.unit_key != c.unit_key for c in chosen):
-                chosen.append(top)
-        a = retrieval.analysis
-        several = a.has(Intent.MULTI) or a.has(Intent.OVERVIEW) or bool(retrieval.parts)
-        threshold = self.selector.several_threshold if several else self.selector.threshold
-        for p in ranked[1:]:
-            if len(chosen) >= st.max_provisions:
-                break
-            if prob[p.id] >= threshold and all(p.unit_key != c.unit_key for c in chosen):
-                chosen.append(p)
-        return chosen[: st.max_provisions + len(retrieval.parts)]
 
     def _fit(self, p: Passage, retrieval: Retrieval, wanted: dict[str, float]) -> float:
         """How well a provision answers: its fused score, weighed by how much of the question

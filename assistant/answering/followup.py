@@ -86,7 +86,7 @@ def rewrite(question: str, earlier: str, terms: Iterable[str]) -> str:
     m = _ELLIPTICAL.match(question)
     if not m:
         return ""
-    topic = re.sub(r"^(?:the|a|an)\s+", "", (m.group("topic") or m.group("topic2")).strip(" .,;:"))
+    topic = (m.group("topic") or m.group("topic2")).strip(" .,;:")
     topic = re.sub(r"^(?:the|a|an)\s+", "", topic, flags=re.I)
     if not 1 <= len(topic.split()) <= 4:
         return ""

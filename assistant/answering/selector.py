@@ -1,6 +1,6 @@
 """Which retrieved provisions an answer cites: a listwise (softmax) model over features of
-each candidate of the answer pool (:meth:`ExtractiveAnswerer.features`: fused score and rank,
-question coverage, similarity to the provision and to our questions on it, whether it states
+each candidate of the answer pool (:meth:`ExtractiveAnswerer.features`: fused score, question
+coverage, similarity to the provision and to our questions on it, whether it states
 what is asked, the hand-set fit), fitted on the tuning set by ``python -m evals.selector
 --write`` and stored in ``assistant/data/selector.toml`` per embedding model family. The answer
 cites the likeliest candidate, and any other whose share of the probability reaches the
