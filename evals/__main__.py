@@ -59,9 +59,7 @@ def run_ours(bot: Assistant, items, verbose: bool = False):
     known, last_article, judge, chapter_of = context(bot)
     results = []
     for item in items:
-        history = []
-        for q in item.history:
-            history.append((q, bot.ask(q, history=history).text))
+        history = item.conversation(bot.ask)
         t0 = time.perf_counter()
         answer = bot.ask(item.question, history=history)
         latency = time.perf_counter() - t0

@@ -30,9 +30,7 @@ FEATURES = ["top_question", "top_dense", "top_declined", "unknown_share"]
 def collect(bot: Assistant):
     rows, labels, ids = [], [], []
     for item in load_set("tuning"):
-        history = []
-        for q in item.history:
-            history.append((q, bot.ask(q, history=history).text))
+        history = item.conversation(bot.ask)
         s = bot.pipeline.until_gate(item.question, history)
         if s.answer is not None or s.retrieval is None:
             continue  # declined by its form (injection, other instrument, ...)

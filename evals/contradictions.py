@@ -309,9 +309,7 @@ def run(set_name: str, stream: bool) -> dict:
         items = [i for i in load_set(set_name) if not i.type.declined]
         t0 = time.perf_counter()
         for item in items:
-            history: list[tuple[str, str]] = []
-            for q in item.history:
-                history.append((q, extractive.ask(q, history=history).text))
+            history = item.conversation(extractive.ask)
             ext = extractive.ask(item.question, history=history)
             if ext.abstained:
                 continue

@@ -74,6 +74,14 @@ class EvalItem:
     asker: str = ""
     batch: str = ""
 
+    def conversation(self, ask) -> list[tuple[str, str]]:
+        """The item's earlier turns as the assistant answers them (``ask(question, history=)``
+        returns an Answer), to pass as the history of its question."""
+        history: list[tuple[str, str]] = []
+        for q in self.history:
+            history.append((q, ask(q, history=history).text))
+        return history
+
     @property
     def gold_units(self) -> set[str]:
         """Article-level targets: ``Art. N``, ``Res. para. N``, ``Interp. note N``, a preamble,

@@ -33,9 +33,7 @@ def collect(bot: Assistant):
     for item in load_set("tuning"):
         if item.should_abstain or not item.gold_labels:
             continue
-        history = []
-        for q in item.history:
-            history.append((q, bot.ask(q, history=history).text))
+        history = item.conversation(bot.ask)
         s = bot.pipeline.until_gate(item.question, history)
         if s.answer is not None or s.retrieval is None:
             continue
