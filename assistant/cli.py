@@ -88,6 +88,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         if_needed=args.if_needed,
         paraphrases=args.paraphrases,
+        hard_negatives=args.hard_negatives,
     )
     if trained:
         print(f"fine-tuned on {pairs} pairs in {seconds:.0f} s: {path}")
@@ -245,6 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also (question, summary) and (question, question) pairs (not adopted: untested "
         "on the test set)",
+    )
+    ft.add_argument(
+        "--hard-negatives",
+        action="store_true",
+        help="add a sibling paragraph of the same article as each pair's negative",
     )
     ask = add("ask", cmd_ask, "answer a question with citations")
     ask.add_argument("question", nargs="+")

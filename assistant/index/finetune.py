@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from assistant.documents.provision_notes import load_notes
+from assistant.labels import unit_of
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,27 @@ def training_pairs(
     return pairs
 
 
+def with_hard_negatives(
+    settings: Settings, texts: dict[str, str], pairs: list[tuple[str, str]]
+) -> list[tuple[str, str, str]]:
+    """(anchor, provision, a sibling provision of the same article): the negative that teaches
+    the model which paragraph of an article answers, not only which article. A provision with
+    no sibling gets another provision of the index, chosen with the fixed seed."""
+    by_text = {text: label for label, text in texts.items()}
+    siblings: dict[str, list[str]] = {}
+    for label in texts:
+        siblings.setdefault(unit_of(label), []).append(label)
+    rng = random.Random(SEED)
+    labels = sorted(texts)
+    out = []
+    for anchor, positive in pairs:
+        label = by_text[positive]
+        others = [x for x in siblings[unit_of(label)] if x != label and texts[x] != positive]
+        other = rng.choice(others) if others else rng.choice([x for x in labels if x != label])
+        out.append((anchor, positive, texts[other]))
+    return out
+
+
 def data_hash(pairs: list[tuple[str, str]], **params) -> str:
     """What the model is a function of: the training pairs and the training parameters."""
     payload = json.dumps([sorted(pairs), sorted(params.items())], ensure_ascii=False)
@@ -68,6 +90,7 @@ def finetune(
     learning_rate: float = 3e-5,
     if_needed: bool = False,
     paraphrases: bool = False,
+    hard_negatives: bool = False,
 ) -> tuple[Path, float, int, bool]:
     """Train from the packaged model; returns (model dir, seconds, pairs, trained). With
     ``if_needed``, a model already trained on the same data and parameters is kept."""
@@ -84,6 +107,8 @@ def finetune(
     start = time.perf_counter()
     pairs = training_pairs(settings, texts, paraphrases=paraphrases)
     params = dict(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=SEED)
+    if hard_negatives:
+        params["hard_negatives"] = True
     digest = data_hash(pairs, **params)
     if if_needed and is_current(out_dir, digest):
         return out_dir, 0.0, len(pairs), False
@@ -91,7 +116,10 @@ def finetune(
     random.seed(SEED)
     random.Random(SEED).shuffle(pairs)
     model = SentenceTransformer(settings.base_embedding_model_path, device="cpu")
-    data = Dataset.from_dict({"anchor": [a for a, _ in pairs], "positive": [p for _, p in pairs]})
+    columns = {"anchor": [a for a, _ in pairs], "positive": [p for _, p in pairs]}
+    if hard_negatives:
+        columns["negative"] = [n for _, _, n in with_hard_negatives(settings, texts, pairs)]
+    data = Dataset.from_dict(columns)
     args = SentenceTransformerTrainingArguments(
         output_dir=str(out_dir / "checkpoints"),
         num_train_epochs=epochs,
