@@ -187,6 +187,7 @@ class Assistant:
             candidates=s.candidates,
             rrf_k=s.rrf_k,
             weights=s.fusion,
+            lead_articles=s.lead_articles,
         )
         self.policy = AbstentionPolicy(self.catalog, self.lexical, Calibration.load(s.model_family))
         self.extractive = ExtractiveAnswerer(
@@ -263,8 +264,8 @@ class Assistant:
     def retrieve(
         self, question: str, k: int = 5, history: list[Turn] | None = None
     ) -> list[Passage]:
-        """The ``k`` best passages (one per article), best first; ``history`` resolves
-        follow-ups the same way :meth:`ask` does."""
+        """The ``k`` best passages, best first: one per article, and a second provision of each
+        leading article (``lead_articles``); ``history`` resolves follow-ups as :meth:`ask` does."""
         text = validate(question, max_chars=self.settings.max_question_chars)
         if not 1 <= k <= 50:
             raise ValueError("k must be between 1 and 50")

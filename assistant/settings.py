@@ -27,6 +27,8 @@ ASSISTANT_SERVE_SLACK        ``assistant serve`` also serves the Slack bot's HTT
 ASSISTANT_TOP_K              passages used for an answer (5)
 ASSISTANT_CANDIDATES         candidates per retriever before rank fusion (40)
 ASSISTANT_RRF_K              reciprocal rank fusion constant (60)
+ASSISTANT_LEAD_ARTICLES      the leading articles whose second-best provision may also be among the
+                             top-k retrieved passages (2; 0: one passage per article)
 ASSISTANT_MAX_QUESTION_CHARS longer questions are refused (4000)
 ASSISTANT_FETCH_TIMEOUT      seconds for a download (60)
 ASSISTANT_EXPAND_PROVISIONS  index each provision with our summary and questions appended (on)
@@ -101,6 +103,9 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=20)
     candidates: int = Field(40, ge=5, le=200, description="Per-retriever candidates before fusion")
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant")
+    lead_articles: int = Field(
+        2, ge=0, le=20, description="Leading articles that may show a second retrieved provision"
+    )
     fusion: FusionWeights = Field(default_factory=FusionWeights)
     expand_provisions: bool = Field(
         True, description="Index each provision with our summary and questions appended"

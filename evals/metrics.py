@@ -1,6 +1,7 @@
 """Per-item scores of an answer against an evaluation item, and their aggregation.
 
-Retrieval (the top 5 passages ``Assistant.retrieve`` returns, one per article):
+Retrieval (the top 5 passages ``Assistant.retrieve`` returns: one per article, two for the
+leading ones):
   recall@5 / MRR at article level (gold units: ``Art. N``, ``Res. para. N``, ``Interp. note N``,
   a preamble, ``Briefing``) and at paragraph level (gold labels; a retrieved label counts when
   it is, covers or is covered by a gold label).

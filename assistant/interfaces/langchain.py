@@ -63,7 +63,8 @@ def passage_document(p: Passage) -> Document:
 
 
 class ConventionRetriever(BaseRetriever):
-    """The Convention's provisions for a query, best first (at most one per article).
+    """The Convention's provisions for a query, best first (one per article, two for the
+    leading articles).
 
     >>> ConventionRetriever(k=3).invoke("production orders for subscriber data")
     """

@@ -48,6 +48,7 @@ class Retrieval:
     top_question: float = 0.0  # best cosine of the question to an indexed question
     top_declined: float = 0.0  # best cosine to one of our questions the Convention does not answer
     parts: list[list[Passage]] = field(default_factory=list)  # best per part of a multi-part one
+    earlier: list[str] = field(default_factory=list)  # what the earlier answer cited (follow-ups)
 
 
 _REFUSAL_TEXT = re.compile(r"\b(?:refus\w*|declin\w*|grounds?\b|postpone\w*|not be obliged)", re.I)
@@ -87,6 +88,7 @@ class HybridRetriever:
         candidates: int = 40,
         rrf_k: int = 60,
         weights: FusionWeights | None = None,
+        lead_articles: int = 2,
     ):
         self.collection = collection
         self.embeddings = embeddings
@@ -97,6 +99,7 @@ class HybridRetriever:
         self.n = candidates
         self.rrf_k = rrf_k
         self.weights = weights or FusionWeights()
+        self.lead_articles = lead_articles  # the leading articles that may show 2 provisions
         self._notes = [self._passage(c) for c in catalog.chunks if c.source == SourceKind.NOTES]
         self._asks = {}  # chunk id -> (states a quantity kind, states a refusal) caches
 
@@ -189,9 +192,11 @@ class HybridRetriever:
         named_labels = [lab for lab in named_labels if lab in self.catalog.by_label]
         rank = {c.id: i for i, (c, _) in enumerate(fused)}
         front: list[tuple[Chunk, float]] = []
-        for ref in named:  # the named provisions, most relevant first
-            chunks = self.catalog.provision(ref.article, ref.paragraph)
-            front += [(c, 1.0) for c in sorted(chunks, key=lambda c: rank.get(c.id, 10**6))]
+        for ref in named:  # the named provisions, most relevant first (in the text's order
+            chunks = self.catalog.provision(ref.article, ref.paragraph)  # when only looked up)
+            if not analysis.lookup:
+                chunks = sorted(chunks, key=lambda c: rank.get(c.id, 10**6))
+            front += [(c, 1.0) for c in chunks]
         for lab in named_labels:
             front += [(c, 1.0) for c in self.catalog.by_label[lab]]
         if analysis.preamble:  # "what does the preamble say about ...": look there
@@ -219,7 +224,7 @@ class HybridRetriever:
                     matched_question=q,
                 )
             )
-        units = self._with_notes(self._per_article(candidates), candidates)
+        units = self._with_notes(self._per_article(candidates, self.lead_articles), candidates)
         if SourceKind.BRIEFING not in analysis.sources:
             units = _briefing_last(units, k)
         return Retrieval(
@@ -235,6 +240,7 @@ class HybridRetriever:
             top_question=max((s for s, _ in q_best.values()), default=0.0),
             top_declined=top_declined,
             parts=[self._part(part, analysis) for part in analysis.parts],
+            earlier=list(boost_labels or []),
         )
 
     def _part(self, text: str, analysis: QueryAnalysis, n: int = 3) -> list[Passage]:
@@ -313,16 +319,25 @@ class HybridRetriever:
         )
 
     @staticmethod
-    def _per_article(candidates: list[Passage]) -> list[Passage]:
+    def _per_article(candidates: list[Passage], lead_articles: int = 0) -> list[Passage]:
         """Keep the best passage of each article (other sources: of each provision label), and
-        one briefing passage at most: briefing material supports, the official text answers."""
-        seen, out, briefing = set(), [], False
+        one briefing passage at most: briefing material supports, the official text answers.
+        Each of the ``lead_articles`` leading articles may also show its second-best provision,
+        in its rank: the answer often rests on two paragraphs of the best article."""
+        count: dict[tuple, int] = {}
+        order: list[tuple] = []  # articles in the order they first appear
+        out, briefing = [], False
         for p in candidates:
             key = p.unit_key
-            if key in seen or (p.source == SourceKind.BRIEFING and briefing):
+            seen = count.get(key, 0)
+            if seen >= 2 or (seen == 1 and order.index(key) >= lead_articles):
                 continue
-            seen.add(key)
+            if p.source == SourceKind.BRIEFING and briefing:
+                continue
+            if not seen:
+                order.append(key)
             briefing = briefing or p.source == SourceKind.BRIEFING
+            count[key] = seen + 1
             out.append(p)
         return out
 
