@@ -36,11 +36,20 @@ def refers_back(question: str) -> bool:
     return analyze(question, conversation=True).refers_back
 
 
-# "And what about content data?", "What about for traffic data?", "And for personal data?"
+# "And what about content data?", "What about for traffic data?", "And for personal data?",
+# "Can they do the same for content data?", "Is it the same for stored data?", "Does that apply
+# to content data too?"
 _ELLIPTICAL = re.compile(
     r"^\s*(?:(?:and|or|but|also|so)\s+)?(?:(?:what|how)\s+about|(?:the\s+)?same\s+for)\s+"
     r"(?:for\s+|with\s+)?(?P<topic>[^?]+?)\s*\??\s*$"
-    r"|^\s*(?:and|or)\s+(?:for|with|of)\s+(?P<topic2>[^?]+?)\s*\??\s*$",
+    r"|^\s*(?:and|or)\s+(?:for|with|of)\s+(?P<topic2>[^?]+?)\s*\??\s*$"
+    r"|^\s*(?:(?:and|but|so)\s+)?(?:can|could|may|might|must|do|does|will|would|should)\s+"
+    r"(?:they|it|we|you|he|she|police|the\s+\w+)\s+(?:do|apply|use|get|have)\s+"
+    r"(?:the\s+same(?:\s+thing)?|that|this|it)\s+(?:for|to|with|on)\s+(?P<topic3>[^?]+?)"
+    r"(?:\s+(?:too|as\s+well))?\s*\??\s*$"
+    r"|^\s*(?:(?:and|but|so)\s+)?(?:is|are|does|do)\s+(?:it|that|this|the\s+same(?:\s+rule)?)\s+"
+    r"(?:the\s+same\s+|also\s+)?(?:for|with|apply\s+to|hold\s+for|go\s+for)\s+"
+    r"(?P<topic4>[^?]+?)(?:\s+(?:too|as\s+well))?\s*\??\s*$",
     re.I,
 )
 _FUNCTION_WORDS = frozenset(
@@ -86,7 +95,7 @@ def rewrite(question: str, earlier: str, terms: Iterable[str]) -> str:
     m = _ELLIPTICAL.match(question)
     if not m:
         return ""
-    topic = (m.group("topic") or m.group("topic2")).strip(" .,;:")
+    topic = next(t for t in m.groupdict().values() if t).strip(" .,;:")
     topic = re.sub(r"^(?:the|a|an)\s+", "", topic, flags=re.I)
     if not 1 <= len(topic.split()) <= 4:
         return ""

@@ -47,6 +47,22 @@ TERMS = ("traffic data", "content data", "subscriber information", "personal dat
             "Can police make a provider hand over subscriber data?",
             "Can police make a provider hand over traffic data?",
         ),
+        (
+            "Can they do the same for content data?",
+            "Can police collect traffic data in real time?",
+            "Can police collect content data in real time?",
+        ),
+        (
+            "Is it the same for personal data?",
+            "Must subscriber information be kept confidential?",
+            "Must personal data be kept confidential?",
+        ),
+        (
+            "Does that apply to traffic data too?",
+            "Must subscriber information be kept confidential?",
+            "Must traffic data be kept confidential?",
+        ),
+        ("Can they refuse it?", "Can police collect traffic data?", ""),  # no new topic
         ("And can they search a computer?", "Can police collect traffic data?", ""),  # a question
         ("What about extradition?", "Can police collect traffic data?", ""),  # not a defined term
         ("What about the data?", "Can police collect the data?", ""),  # nothing to replace
