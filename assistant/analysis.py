@@ -9,6 +9,8 @@ its :class:`QueryAnalysis`; nothing else classifies questions.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -28,12 +30,20 @@ class Intent(StrEnum):
     ACTOR = "actor"  # who / which authority
     OVERVIEW = "overview"  # what the treaty is about
     MULTI = "multi"  # several things at once: "compare", "both", "and what about"
+    CROSS_BORDER = "cross_border"  # another country is involved: abroad, foreign, extradition
 
 
 @dataclass(frozen=True)
 class ArticleRef:
     article: int
     paragraph: str | None = None  # "1(b)", "a", "21"
+    suffix: str | None = (
+        None  # "bis", "ter": an inserted article, which this Convention has none of
+    )
+
+    @property
+    def name(self) -> str:
+        return f"{self.article} {self.suffix}" if self.suffix else str(self.article)
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,7 @@ class QueryAnalysis:
     sources: frozenset[SourceKind] = frozenset()  # sources asked about by name
     preamble: bool = False
     refers_back: bool = False  # reads as a follow-up (when there is a conversation)
+    lookup: bool = False  # only asks what the named articles say ("What does Article 14 say?")
     parts: tuple[str, ...] = field(default_factory=tuple)  # sub-questions of a multi-part one
 
     def has(self, intent: Intent) -> bool:
@@ -67,13 +78,35 @@ def rules() -> dict:
 
 
 _SPACED = re.compile(r"(?<!\w)(?:\w ){3,}\w(?!\w)")
+_PUNCTUATED = re.compile(r"(?<![\w.*_-])(?:\w[.*_-]){2,}\w(?![\w*_-])")
 # Twelve or more characters spelled out one by one: a way of hiding words, not of asking.
 _SPELLED_OUT = re.compile(r"(?<!\w)(?:\w\s+){11,}\w(?!\w)")
 
 
+_BASE64 = re.compile(r"(?<![\w+/=])[A-Za-z0-9+/]{16,}={0,2}(?![\w+/=])")
+
+
+def _hides_encoded_text(text: str) -> bool:
+    """Text hidden in base64 ("decode this: SWdub3Jl..."): a question is not asked that way."""
+    for m in _BASE64.finditer(text):
+        token = m.group(0)
+        if not (re.search(r"[a-z]", token) and re.search(r"[A-Z]", token)):
+            continue  # a hash, an identifier or a plain word
+        try:
+            raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+            decoded = raw.decode("utf-8")
+        except (binascii.Error, ValueError):
+            continue
+        words = re.findall(r"[^\W\d_]{2,}", decoded)
+        if len(decoded) >= 8 and decoded.isprintable() and len(words) >= 2:
+            return True
+    return False
+
+
 def _despaced(text: str) -> str:
-    """Words spelled out letter by letter ("w r i t e") joined again, so that an instruction
-    hidden that way reads as one."""
+    """Words spelled out letter by letter ("w r i t e", "I-G-N-O-R-E") joined again, so that an
+    instruction hidden that way reads as one."""
+    text = _PUNCTUATED.sub(lambda m: re.sub(r"[.*_-]", "", m.group(0)), text)
     return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
 
 
@@ -98,6 +131,7 @@ _ART = re.compile(
     r"(?:[A-Z]|budapest|gdpr|eu\b))",
     re.IGNORECASE,
 )
+_SUFFIX = re.compile(r"\s*-?\s*(bis|ter|quater|quinquies|sexies|septies|octies)\b", re.I)
 _MORE = re.compile(r"(,|and|or|to|&|-|–)\s*(\d{1,4})", re.IGNORECASE)
 
 
@@ -113,7 +147,8 @@ def article_refs(text: str) -> list[ArticleRef]:
         para = None
         if parts:
             para = parts[0].lower() + "".join(f"({p.lower()})" for p in parts[1:])
-        out.append(ArticleRef(num, para))
+        suffix = _SUFFIX.match(text, m.end(1))
+        out.append(ArticleRef(num, para, suffix.group(1).lower() if suffix else None))
         prev = num
         for sep, n in _MORE.findall(m.group(4) or ""):
             n = int(n)
@@ -213,6 +248,14 @@ def national_law(text: str) -> str | None:
     return None
 
 
+def is_lookup(text: str) -> bool:
+    """Nothing but named articles and the words of asking what they say."""
+    if not _ART.search(text):
+        return False
+    rest = re.findall(r"[a-z']+", _ART.sub(" ", text).lower())
+    return set(rest) <= frozenset(rules()["lookup"]["words"])
+
+
 def _unit(text: str) -> str | None:
     for unit, pattern in rules()["quantity_units"].items():
         if re.search(pattern, text, re.IGNORECASE):
@@ -220,8 +263,13 @@ def _unit(text: str) -> str | None:
     return None
 
 
+# Where a question splits into parts: question marks, semicolons, sentence ends (a context
+# sentence such as "I read that X" names a topic of its own), "and" before a question word, and
+# "and then / once / if ..." (tuning set: multi-article items all cited 0.429 -> 0.476 with
+# padding 0.216 -> 0.198, together with the part threshold of ExtractiveAnswerer).
 _PART_SPLIT = re.compile(
-    r"\?\s+(?=\S)|;\s+(?:and\s+)?|\s+(?:and|also|plus)\s+(?=(?:what|how|who|when|which|can|does|do|is|are|must|may|if)\b)",
+    r"\?\s+(?=\S)|;\s+(?:and\s+)?|\s+(?:and|also|plus)\s+(?=(?:what|how|who|when|which|can|does|do|is|are|must|may|if)\b)"
+    r"|(?<=[a-z0-9)'\"”])\.\s+(?=[A-Z])|,?\s+and\s+(?=(?:then|once|if|after|afterwards|also)\b)",
     re.I,
 )
 
@@ -258,10 +306,13 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
         national_law=national_law(text),
         status=bool(_compiled("scope", "status").search(text)),
         injection=bool(
-            _compiled("scope", "injection").search(_despaced(text)) or _SPELLED_OUT.search(text)
+            _compiled("scope", "injection").search(_despaced(text))
+            or _SPELLED_OUT.search(text)
+            or _hides_encoded_text(text)
         ),
         sources=frozenset(sources),
         preamble=bool(_compiled("sources", "preamble").search(text)),
         refers_back=refers,
+        lookup=is_lookup(text),
         parts=parts if len(parts) > 1 else (),
     )

@@ -104,9 +104,9 @@ class AbstentionPolicy:
             return self._decide(Reason.OTHER_INSTRUMENT, instrument=name)
         if a.national_law and not a.mentions_this_convention:
             return self._decide(Reason.NATIONAL_LAW, country=a.national_law)
-        missing = [r.article for r in a.named if r.article not in self.articles]
+        missing = [r.name for r in a.named if r.article not in self.articles or r.suffix]
         if missing:
-            nums = ", ".join(str(n) for n in missing)
+            nums = ", ".join(missing)
             return self._decide(Reason.UNKNOWN_ARTICLE, numbers=nums)
         for r in a.named:
             if r.paragraph and not self.catalog.has_provision(r.article, r.paragraph):

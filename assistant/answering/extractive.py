@@ -24,7 +24,7 @@ from assistant.answering.base import Draft
 from assistant.answering.coverage import Coverage
 from assistant.answering.selector import Selector
 from assistant.documents.provision_notes import ProvisionNote
-from assistant.labels import paragraph_within
+from assistant.labels import paragraph_within, parse_article_label
 from assistant.language.sentences import split_sentences
 from assistant.models import Passage, SourceKind, provision_sentence
 from assistant.retrieval.retriever import Retrieval, states_asked_quantity
@@ -47,6 +47,8 @@ class AnswerStyle:
     coverage_weight: float = 0.5  # how much the question's words covered count in the fit
     min_gain: float = 0.0  # a further provision must cover this share of the question anew
     single_unless_asked: bool = True  # one provision unless the question asks for several
+    part_min: float = 0.03  # the best provision of a part of the question is cited when the
+    # learned selector gives it at least this probability over the whole question's pool
     base_ratio: float = 0.7  # a provision that depends on "paragraph N of this article" comes
     # after that paragraph when it fits at least this share as well (0: never;
     # tuning cited-gold-paragraph +1.6 pts, key facts +0.8; test +1.4 / +1.5)
@@ -135,7 +137,11 @@ class ExtractiveAnswerer:
             chosen.insert(0, base)
         for part in retrieval.parts:
             top_of_part = next((p for p in part if p.source != SourceKind.BRIEFING), None)
-            if top_of_part and all(top_of_part.unit_key != c.unit_key for c in chosen):
+            if (
+                top_of_part
+                and all(top_of_part.unit_key != c.unit_key for c in chosen)
+                and (self.selector is None or score.get(top_of_part.id, 0.0) >= st.part_min)
+            ):
                 chosen.append(top_of_part)
         for p in ranked[1:]:
             if len(chosen) >= st.max_provisions:
@@ -186,6 +192,8 @@ class ExtractiveAnswerer:
         top_score = max(p.score for p in pool) or 1.0
         fits = [self._fit(p, retrieval, wanted) for p in pool]
         top_fit = max(fits) or 1.0
+        earlier = {parse_article_label(lab) for lab in retrieval.earlier}
+        earlier_articles = {e[0] for e in earlier if e}
         rows = []
         for i, p in enumerate(pool):
             sentence = p.sentence()
@@ -202,6 +210,12 @@ class ExtractiveAnswerer:
                     float(p.article == 2 and p.source == SourceKind.CONVENTION),
                     float(p.source == SourceKind.CONVENTION),
                     fits[i] / top_fit,
+                    float(p.source == SourceKind.CONVENTION and p.article in earlier_articles),
+                    float(
+                        p.source == SourceKind.CONVENTION
+                        and "cooperation" in p.chapter_title.lower()
+                        and not a.has(Intent.CROSS_BORDER)
+                    ),
                 ]
             )
         return rows

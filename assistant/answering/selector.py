@@ -1,10 +1,11 @@
 """Which retrieved provisions an answer cites: a listwise (softmax) model over features of
 each candidate of the answer pool (:meth:`ExtractiveAnswerer.features`: fused score, question
-coverage, similarity to the provision and to our questions on it, whether it states
-what is asked, the hand-set fit), fitted on the tuning set by ``python -m evals.selector
---write`` and stored in ``assistant/data/selector.toml`` per embedding model family. The answer
-cites the likeliest candidate, and any other whose share of the probability reaches the
-threshold.
+coverage, similarity to the provision and to our questions on it, whether it states what is
+asked, the hand-set fit, whether a follow-up's earlier answer cited its article, whether it is
+an international cooperation provision for a question that involves no other country), fitted
+on the tuning set by ``python -m evals.selector --write`` and stored in
+``assistant/data/selector.toml`` per embedding model family. The answer cites the likeliest
+candidate, and any other whose share of the probability reaches the threshold.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ FEATURES = (
     "definition",
     "official_text",
     "fit_share",
+    "earlier_article",
+    "cooperation_unasked",
 )
 
 
@@ -30,7 +33,7 @@ FEATURES = (
 class Selector:
     weights: tuple[float, ...]
     threshold: float  # a further provision is cited from this probability
-    several_threshold: float = 0.05  # ... when the question asks for several
+    several_threshold: float = 0.1  # ... when the question asks for several
 
     def probabilities(self, rows: list[list[float]]) -> list[float]:
         """Each candidate's probability of being the provision that answers (sums to 1)."""
@@ -51,7 +54,7 @@ class Selector:
         if not data:
             return None
         return cls(
-            tuple(float(data["weights"][f]) for f in FEATURES),
+            tuple(float(data["weights"].get(f, 0.0)) for f in FEATURES),
             float(data["threshold"]),
-            float(data.get("several_threshold", 0.05)),
+            float(data.get("several_threshold", 0.1)),
         )

@@ -101,6 +101,17 @@ def test_unknown_article_gets_a_clear_message(bot, question):
     assert f"{max(bot.catalog.article_numbers)} articles" in a.text
 
 
+def test_an_inserted_article_that_does_not_exist_is_refused(bot):
+    a = bot.ask("Give me the exact wording of Article 12 bis on deepfakes.")
+    assert a.abstained and not a.citations
+    assert "no Article 12 bis" in a.text
+
+
+def test_a_lookup_of_a_whole_article_opens_with_its_first_provision(bot):
+    a = bot.ask("What does Article 22 require?")
+    assert a.citations and a.citations[0].label.startswith("Art. 22(1)")
+
+
 def test_status_questions_are_not_guessed(bot):
     a = bot.ask("Which countries have ratified the convention so far?")
     assert a.abstained and "Treaty Collection" in a.text
