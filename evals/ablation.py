@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant import Assistant
+from assistant.answering.selector import FEATURES
 from assistant.settings import Settings
 from evals.__main__ import run_ours
 from evals.dataset import load_set
@@ -28,6 +29,7 @@ KEYS = [
     ("cites_gold", "cites gold"),
     ("cites_gold_paraphrase", "… paraphrase"),
     ("key_facts", "key facts"),
+    ("all_gold_cited", "all gold"),
     ("padded_citations", "padded"),
     ("false_abstention_rate", "false abst."),
     ("abstention_near_miss", "near miss"),
@@ -43,6 +45,9 @@ class Config:
     drop_sources: tuple[str, ...] = ()  # manifest source ids left out of the index
     no_notes: bool = False  # answers without our summaries (quotes only)
     no_selector: bool = False  # the hand-set fit chooses what to cite, not the learned selector
+    retriever: dict = field(default_factory=dict)  # HybridRetriever attributes (same index)
+    selector_off: tuple[str, ...] = ()  # selector features given no weight
+    selector: dict = field(default_factory=dict)  # Selector overrides (thresholds)
 
 
 CONFIGS = [
@@ -61,6 +66,19 @@ CONFIGS = [
         style={"single_unless_asked": False},
     ),
     Config("quotes only (no direct answer)", no_notes=True),
+    Config(
+        "one passage per article (no second provision of the leading articles)",
+        retriever={"lead_articles": 0},
+    ),
+    Config(
+        "selector without the earlier-answer and cooperation features",
+        selector_off=("earlier_article", "cooperation_unasked"),
+    ),
+    Config(
+        "parts cited whatever their probability, several from 0.05",
+        style={"part_min": 0.0},
+        selector={"several_threshold": 0.05},
+    ),
 ]
 
 
@@ -86,6 +104,14 @@ def _bot(cfg: Config, base: Settings, work: Path) -> Assistant:
         bot.extractive.notes = {}
     if cfg.no_selector:
         bot.extractive.selector = None
+    for key, value in cfg.retriever.items():
+        setattr(bot.retriever, key, value)
+    sel = bot.extractive.selector
+    if sel is not None and (cfg.selector_off or cfg.selector):
+        weights = tuple(
+            0.0 if f in cfg.selector_off else w for f, w in zip(FEATURES, sel.weights, strict=True)
+        )
+        bot.extractive.selector = replace(sel, weights=weights, **cfg.selector)
     return bot
 
 
