@@ -135,10 +135,103 @@ _SUFFIX = re.compile(r"\s*-?\s*(bis|ter|quater|quinquies|sexies|septies|octies)\
 _MORE = re.compile(r"(,|and|or|to|&|-|–)\s*(\d{1,4})", re.IGNORECASE)
 
 
+_UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = [
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_ORDINAL_UNITS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+]
+_ORDINAL_TEENS = [w + "th" for w in _TEENS]
+_ORDINAL_TEENS[0], _ORDINAL_TEENS[2] = "tenth", "twelfth"
+
+
+def _number_words() -> dict[str, int]:
+    """ "one" .. "ninety-nine" and "first" .. "ninety-ninth" (also with a space for the hyphen)."""
+    out: dict[str, int] = {}
+    for i, w in enumerate(_UNITS, 1):
+        out[w], out[_ORDINAL_UNITS[i - 1]] = i, i
+    for i, w in enumerate(_TEENS, 10):
+        out[w], out[_ORDINAL_TEENS[i - 10]] = i, i
+    for t, w in enumerate(_TENS, 2):
+        out[w], out[w[:-1] + "ieth"] = 10 * t, 10 * t
+        for u, uw in enumerate(_UNITS, 1):
+            for sep in ("-", " "):
+                out[f"{w}{sep}{uw}"] = 10 * t + u
+                out[f"{w}{sep}{_ORDINAL_UNITS[u - 1]}"] = 10 * t + u
+    return out
+
+
+_NUMBER_WORDS = _number_words()
+_WORDS = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+# Other ways of naming a provision, rewritten as "Article N(p)" before references are read.
+_REF_FORMS = (
+    # "paragraph 8 of Article 42", "subparagraph (b) of article 27"
+    (
+        re.compile(
+            r"\b(?:sub)?para(?:graph)?s?\.?\s*\(?([0-9]{1,3}|[a-z])\)?\s+of\s+(?:the\s+)?"
+            r"(art(?:icle)?\.?)\s*(\d{1,3})\b",
+            re.I,
+        ),
+        lambda m: f"{m.group(2)} {m.group(3)}({m.group(1)})",
+    ),
+    # "Article 27, subparagraph (b)", "Article 2, paragraph (h)"
+    (
+        re.compile(
+            r"\b(art(?:icle)?\.?)\s*(\d{1,3}),?\s+(?:sub)?para(?:graph)?\.?\s*\(([a-z0-9]{1,3})\)",
+            re.I,
+        ),
+        lambda m: f"{m.group(1)} {m.group(2)}({m.group(3)})",
+    ),
+    # "art. 42.8"
+    (
+        re.compile(r"\b(art(?:icle)?\.?)\s*(\d{1,3})\.(\d{1,3})\b", re.I),
+        lambda m: f"{m.group(1)} {m.group(2)}({m.group(3)})",
+    ),
+    # "article twenty-seven"
+    (
+        re.compile(rf"\b(art(?:icle)?\.?)\s+({_WORDS})\b", re.I),
+        lambda m: f"{m.group(1)} {_NUMBER_WORDS[m.group(2).lower()]}",
+    ),
+    # "the 24th article", "the twenty-fourth article"
+    (
+        re.compile(
+            rf"\bthe\s+(\d{{1,3}})(?:st|nd|rd|th)\s+article\b|\bthe\s+({_WORDS})\s+article\b", re.I
+        ),
+        lambda m: f"article {m.group(1) or _NUMBER_WORDS[m.group(2).lower()]}",
+    ),
+)
+
+
+def _normalised_refs(text: str) -> str:
+    for pattern, repl in _REF_FORMS:
+        text = pattern.sub(repl, text)
+    return text
+
+
 def article_refs(text: str) -> list[ArticleRef]:
     """Articles of this Convention the text names, in order, without repeats ("Article 32 of
     the Budapest Convention" is not one)."""
     out: list[ArticleRef] = []
+    text = _normalised_refs(text)
     for m in _ART.finditer(text):
         num = int(m.group(1))
         parts = re.findall(r"\(([0-9a-z]{1,4})\)", m.group(2) or "", re.IGNORECASE)
@@ -250,6 +343,7 @@ def national_law(text: str) -> str | None:
 
 def is_lookup(text: str) -> bool:
     """Nothing but named articles and the words of asking what they say."""
+    text = _normalised_refs(text)
     if not _ART.search(text):
         return False
     rest = re.findall(r"[a-z']+", _ART.sub(" ", text).lower())

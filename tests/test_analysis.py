@@ -278,6 +278,14 @@ def test_both_instruments_named():
         ("articles 7 to 9", [ArticleRef(7), ArticleRef(8), ArticleRef(9)]),
         ("Article 32 of the Budapest Convention", []),
         ("within 90 days of article 25", [ArticleRef(25)]),
+        ("paragraph 8 of Article 42", [ArticleRef(42, "8")]),
+        ("subparagraph (b) of article 27", [ArticleRef(27, "b")]),
+        ("Article 2, paragraph (h)", [ArticleRef(2, "h")]),
+        ("art. 42.8", [ArticleRef(42, "8")]),
+        ("Explain article twenty-seven", [ArticleRef(27)]),
+        ("What does the 24th article say?", [ArticleRef(24)]),
+        ("the sixty-eighth article", [ArticleRef(68)]),
+        ("the first article of the Budapest Convention", []),
     ],
 )
 def test_article_references(text, refs):

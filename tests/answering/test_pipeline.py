@@ -107,6 +107,18 @@ def test_an_inserted_article_that_does_not_exist_is_refused(bot):
     assert "no Article 12 bis" in a.text
 
 
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        ("What does paragraph 8 of Article 42 say?", "Art. 42(8)"),
+        ("Quote subparagraph (b) of article 27", "Art. 27(b)"),
+        ("What does the second article say about traffic data?", "Art. 2(c)"),
+    ],
+)
+def test_provisions_named_in_words_are_cited(bot, question, label):
+    assert [c.label for c in bot.ask(question).citations][0] == label
+
+
 def test_a_lookup_of_a_whole_article_opens_with_its_first_provision(bot):
     a = bot.ask("What does Article 22 require?")
     assert a.citations and a.citations[0].label.startswith("Art. 22(1)")
