@@ -40,10 +40,9 @@ CHECK_SENTENCES = [
     "Can police make a provider hand over subscriber data?",
     "When does the Convention enter into force?",
     "x",
-    "Each State Party shall adopt such legislative and other measures as may be necessary to "
-    "establish as criminal offences under its domestic law, when committed intentionally, the "
-    "access to the whole or any part of an information and communications technology system "
-    "without right. " * 12,  # longer than the model's limit: truncation must agree too
+    "Every State Party must make it a crime under its own law to get into all or part of a "
+    "computer system on purpose and without right, and must give its police the powers that "
+    "such cases need. " * 12,  # longer than the model's limit: truncation must agree too
 ]
 
 

@@ -1,6 +1,6 @@
 """The claim checks of the LLM answer verifier on their own (assistant/answering/verify.py), on
-passages quoted from the Convention and a scorer that finds every sentence supported, so that
-only the claim checks decide."""
+passages written in our own words in the shape of the Convention's provisions (never its text)
+and a scorer that finds every sentence supported, so that only the claim checks decide."""
 
 from __future__ import annotations
 
@@ -28,25 +28,23 @@ def passage(label: str, article: int, text: str, chapeau: str = "") -> Passage:
 FORCE = passage(
     "Art. 65(1)",
     65,
-    "This Convention shall enter into force on the ninetieth day after the date of deposit of "
-    "the fortieth instrument of ratification, acceptance, approval or accession.",
+    "The Convention shall take effect on the ninetieth day after the day the fortieth "
+    "instrument of ratification or accession is lodged.",
 )
 ORDER = passage(
     "Art. 27(b)",
     27,
-    "(b) A service provider offering its services in the territory of the State Party to submit "
-    "subscriber information relating to such services in that service provider's possession.",
-    chapeau="Each State Party shall adopt such legislative and other measures as may be "
-    "necessary to empower its competent authorities to order:",
+    "(b) A service provider active in the State Party's territory to submit subscriber "
+    "information about those services that it holds.",
+    chapeau="Every State Party shall give its competent authorities the power to order:",
 )
 REFUSE = passage(
     "Art. 40(21)",
     40,
-    "Nothing in this Convention shall be construed as imposing an obligation to extradite if "
-    "the requested State Party has substantial grounds for believing that the request has been "
-    "made for the purpose of prosecuting a person on account of that person's sex, race, "
-    "language, religion, nationality, ethnic origin or political opinions, as referred to in "
-    "article 24.",
+    "Nothing in this Convention shall oblige a requested State Party to extradite a person where "
+    "it has substantial grounds to believe the request aims to prosecute that person because of "
+    "sex, race, language, religion, nationality, ethnic origin or political opinions, in line "
+    "with article 24.",
 )
 MAYBE = passage(
     "Art. 12(2)", 12, "A State Party may require that the offence be committed with intent."
@@ -54,9 +52,8 @@ MAYBE = passage(
 PRESERVE = passage(
     "Art. 42(4)",
     42,
-    "The requested State Party shall take all appropriate measures to preserve expeditiously "
-    "the specified data. Dual criminality shall not be required as a condition to providing "
-    "such preservation.",
+    "The requested State Party shall take every appropriate step to preserve the specified data "
+    "quickly. Dual criminality shall not be a condition for such preservation.",
 )
 PASSAGES = [FORCE, ORDER, REFUSE, MAYBE, PRESERVE]
 ARTICLES = range(1, 69)

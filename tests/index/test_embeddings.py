@@ -12,7 +12,7 @@ import pytest
 from assistant.index.embeddings import OnnxEmbeddings, ensure_exported, export_dir, is_exported
 from assistant.settings import FINETUNED, PACKAGED, REPO_ROOT, Settings
 
-LONG = "Each State Party shall adopt such legislative and other measures " * 40
+LONG = "Every State Party must pass the laws and take the other steps it needs " * 40
 
 
 def texts() -> list[str]:
