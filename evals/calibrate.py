@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import math
-from importlib import resources
-from pathlib import Path
 
 import numpy as np
 
@@ -22,7 +20,7 @@ from assistant import Assistant
 from assistant.answering.abstention import signals
 from assistant.settings import Settings
 from evals.dataset import load_set
-from evals.model_file import read_models, write_models
+from evals.model_file import store_model
 
 FEATURES = ["top_question", "top_dense", "top_declined", "unknown_share"]
 
@@ -79,18 +77,17 @@ def main(argv=None) -> int:
     )
     if args.write:
         family = bot.settings.model_family
-        path = Path(str(resources.files("assistant.data").joinpath("abstention.toml")))
-        models = read_models(path)
-        models[family] = {
-            "bias": round(float(b), 4),
-            "threshold": round(threshold, 4),
-            "fitted_on": f"{len(inscope)} in-scope / {len(out)} out-of-scope tuning items",
-            "declines_out_of_scope": round(declined, 3),
-            "declines_in_scope": round(false, 3),
-            "weights": {k: round(float(v), 4) for k, v in zip(FEATURES, w, strict=True)},
-        }
-        write_models(
-            path,
+        path = store_model(
+            "abstention.toml",
+            family,
+            {
+                "bias": round(float(b), 4),
+                "threshold": round(threshold, 4),
+                "fitted_on": f"{len(inscope)} in-scope / {len(out)} out-of-scope tuning items",
+                "declines_out_of_scope": round(declined, 3),
+                "declines_in_scope": round(false, 3),
+                "weights": {k: round(float(v), 4) for k, v in zip(FEATURES, w, strict=True)},
+            },
             [
                 "In-scope models of the abstention policy (assistant/answering/abstention.py), one",
                 "per embedding model family (similarities differ between models). Written by",
@@ -98,7 +95,6 @@ def main(argv=None) -> int:
                 "false abstentions on in-scope tuning items at or below --max-false.",
                 "Do not edit by hand.",
             ],
-            models,
         )
         print(f"written: {path} [{family}]")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from importlib import resources
 from pathlib import Path
 
 
@@ -21,3 +22,13 @@ def write_models(path: Path, header: list[str], models: dict[str, dict]) -> None
         lines += [f'[model."{name}".weights]']
         lines += [f"{k} = {v!r}" for k, v in m["weights"].items()]
     path.write_text("\n".join(lines) + "\n")
+
+
+def store_model(file_name: str, family: str, model: dict, header: list[str]) -> Path:
+    """Put one family's fitted model into ``assistant/data/<file_name>``, keeping the other
+    families' models; returns the file's path."""
+    path = Path(str(resources.files("assistant.data").joinpath(file_name)))
+    models = read_models(path)
+    models[family] = model
+    write_models(path, header, models)
+    return path

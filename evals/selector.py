@@ -14,8 +14,6 @@ is never read here.
 from __future__ import annotations
 
 import argparse
-from importlib import resources
-from pathlib import Path
 
 import numpy as np
 
@@ -23,7 +21,7 @@ from assistant import Assistant
 from assistant.answering.selector import FEATURES
 from assistant.labels import labels_overlap
 from evals.dataset import load_set
-from evals.model_file import read_models, write_models
+from evals.model_file import store_model
 
 
 def collect(bot: Assistant):
@@ -127,22 +125,20 @@ def main(argv=None) -> int:
     print("weights:", dict(zip(FEATURES, np.round(w, 3).tolist(), strict=True)))
     print(f"threshold for a further provision: {best}")
     if args.write:
-        path = Path(str(resources.files("assistant.data").joinpath("selector.toml")))
-        models = read_models(path)
-        models[bot.settings.model_family] = {
-            "threshold": float(best),
-            "several_threshold": args.several_threshold,
-            "weights": {f: float(v) for f, v in zip(FEATURES, w, strict=True)},
-            "fitted_on": f"tuning set, {n} items, first choice gold {totals[best][0] / n:.3f} "
-            f"(5-fold CV; hand-set fit {hand_first:.3f})",
-        }
-        write_models(
-            path,
+        path = store_model(
+            "selector.toml",
+            bot.settings.model_family,
+            {
+                "threshold": float(best),
+                "several_threshold": args.several_threshold,
+                "weights": {f: float(v) for f, v in zip(FEATURES, w, strict=True)},
+                "fitted_on": f"tuning set, {n} items, first choice gold "
+                f"{totals[best][0] / n:.3f} (5-fold CV; hand-set fit {hand_first:.3f})",
+            },
             [
                 "The answer's provision selector, per embedding model family: written by",
                 "`python -m evals.selector --write` (fitted on the tuning set only).",
             ],
-            models,
         )
         print(f"written: {path}")
     return 0
