@@ -230,8 +230,12 @@ def _normalised_refs(text: str) -> str:
 def article_refs(text: str) -> list[ArticleRef]:
     """Articles of this Convention the text names, in order, without repeats ("Article 32 of
     the Budapest Convention" is not one)."""
+    return _refs_in(_normalised_refs(text))
+
+
+def _refs_in(text: str) -> list[ArticleRef]:
+    """:func:`article_refs` of a text whose references are already normalised."""
     out: list[ArticleRef] = []
-    text = _normalised_refs(text)
     for m in _ART.finditer(text):
         num = int(m.group(1))
         parts = re.findall(r"\(([0-9a-z]{1,4})\)", m.group(2) or "", re.IGNORECASE)
@@ -273,15 +277,15 @@ def resolution_refs(text: str) -> list[int]:
 
 
 def _own_article_refs(text: str, instrument: str | None) -> list[ArticleRef]:
-    """:func:`article_refs`, without the articles of another instrument named just before
-    ("GDPR Article 37", "the AI Act's article 5")."""
+    """:func:`article_refs` of a normalised text, without the articles of another instrument
+    named just before ("GDPR Article 37", "the AI Act's article 5")."""
     if instrument:
         text = re.sub(
             rf"{re.escape(instrument)}(?:'s|’s)?\s+(?:art(?:icle)?s?\.?)\s*\d+(?:\s*\([0-9a-z]+\))*",
             " ",
             text,
         )
-    return article_refs(text)
+    return _refs_in(text)
 
 
 _LEADING = re.compile(
@@ -342,8 +346,8 @@ def national_law(text: str) -> str | None:
 
 
 def is_lookup(text: str) -> bool:
-    """Nothing but named articles and the words of asking what they say."""
-    text = _normalised_refs(text)
+    """Nothing but named articles and the words of asking what they say (``text`` with its
+    references normalised)."""
     if not _ART.search(text):
         return False
     rest = re.findall(r"[a-z']+", _ART.sub(" ", text).lower())
@@ -386,13 +390,14 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
         )
     parts = tuple(p.strip(" ?") for p in _PART_SPLIT.split(text) if len(p.split()) >= 3)
     instrument = other_instrument(text)
+    refs_text = _normalised_refs(text)  # "paragraph 8 of Article 42" -> "Article 42(8)"
     return QueryAnalysis(
         question=text,
         intents=intents,
         yes_no=bool(_compiled("intent", "yes_no").search(text)),
         negated=bool(_compiled("intent", "negated").search(text)),
         quantity_unit=_unit(text) if Intent.QUANTITY in intents else None,
-        named=tuple(_own_article_refs(text, instrument)),
+        named=tuple(_own_article_refs(refs_text, instrument)),
         named_notes=tuple(note_refs(text)),
         named_resolution_paragraphs=tuple(resolution_refs(text)),
         other_instrument=instrument,
@@ -407,6 +412,6 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
         sources=frozenset(sources),
         preamble=bool(_compiled("sources", "preamble").search(text)),
         refers_back=refers,
-        lookup=is_lookup(text),
+        lookup=is_lookup(refs_text),
         parts=parts if len(parts) > 1 else (),
     )
