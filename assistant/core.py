@@ -272,12 +272,10 @@ class Assistant:
         self.ensure_ready()
         turns = _clean_history(history, self.settings.max_question_chars)
         f = self.resolve(text, turns)
-        return self.retriever.search(
-            analyze(f.standalone) if f.standalone else analyze(text, conversation=bool(turns)),
-            k=k,
-            context="" if f.standalone else f.context,
-            boost_labels=[] if f.standalone else f.boost_labels,
-        ).passages
+        analysis = (
+            analyze(f.standalone) if f.standalone else analyze(text, conversation=bool(turns))
+        )
+        return self.pipeline.search(analysis, f, k).passages
 
     def article(self, number: int) -> ArticleView | None:
         """An article's full text by provision, or None when the Convention has no such article."""

@@ -192,8 +192,9 @@ class ExtractiveAnswerer:
         top_score = max(p.score for p in pool) or 1.0
         fits = [self._fit(p, retrieval, wanted) for p in pool]
         top_fit = max(fits) or 1.0
-        earlier = {parse_article_label(lab) for lab in retrieval.earlier}
-        earlier_articles = {e[0] for e in earlier if e}
+        earlier_articles = {
+            ref[0] for ref in map(parse_article_label, retrieval.earlier) if ref is not None
+        }
         rows = []
         for i, p in enumerate(pool):
             sentence = p.sentence()

@@ -144,15 +144,19 @@ class AnswerPipeline:
         return s
 
     def _retrieve(self, s: State) -> State:
-        f = s.followup
-        standalone = f.standalone  # a rewritten follow-up needs no context, no earlier citations
-        s.retrieval = self.retriever.search(
-            s.analysis,
-            k=self.settings.top_k,
+        s.retrieval = self.search(s.analysis, s.followup, self.settings.top_k)
+        return s
+
+    def search(self, analysis: QueryAnalysis, f: Followup, k: int) -> Retrieval:
+        """Retrieval for a question as its follow-up step read it: the earlier question and
+        the earlier answer's citations steer a follow-up, not one rewritten to stand alone."""
+        standalone = f.standalone
+        return self.retriever.search(
+            analysis,
+            k=k,
             context="" if standalone else f.context,
             boost_labels=[] if standalone else f.boost_labels,
         )
-        return s
 
     def _gate(self, s: State) -> State:
         decision = self.policy.after_retrieval(

@@ -49,7 +49,7 @@ def training_pairs(
 
 
 def with_hard_negatives(
-    settings: Settings, texts: dict[str, str], pairs: list[tuple[str, str]]
+    texts: dict[str, str], pairs: list[tuple[str, str]]
 ) -> list[tuple[str, str, str]]:
     """(anchor, provision, a sibling provision of the same article): the negative that teaches
     the model which paragraph of an article answers, not only which article. A provision with
@@ -118,7 +118,7 @@ def finetune(
     model = SentenceTransformer(settings.base_embedding_model_path, device="cpu")
     columns = {"anchor": [a for a, _ in pairs], "positive": [p for _, p in pairs]}
     if hard_negatives:
-        columns["negative"] = [n for _, _, n in with_hard_negatives(settings, texts, pairs)]
+        columns["negative"] = [n for _, _, n in with_hard_negatives(texts, pairs)]
     data = Dataset.from_dict(columns)
     args = SentenceTransformerTrainingArguments(
         output_dir=str(out_dir / "checkpoints"),

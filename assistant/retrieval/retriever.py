@@ -192,8 +192,8 @@ class HybridRetriever:
         named_labels = [lab for lab in named_labels if lab in self.catalog.by_label]
         rank = {c.id: i for i, (c, _) in enumerate(fused)}
         front: list[tuple[Chunk, float]] = []
-        for ref in named:  # the named provisions, most relevant first (in the text's order
-            chunks = self.catalog.provision(ref.article, ref.paragraph)  # when only looked up)
+        for ref in named:  # the named provisions: most relevant first, or in the text's
+            chunks = self.catalog.provision(ref.article, ref.paragraph)  # order for a look-up
             if not analysis.lookup:
                 chunks = sorted(chunks, key=lambda c: rank.get(c.id, 10**6))
             front += [(c, 1.0) for c in chunks]
