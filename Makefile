@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-model: $(STAMP)                  ## fine-tune the embedding model on our question index (~6 min)
+model: $(STAMP)                  ## fine-tune the embedding model on our question index (~8 min)
 	$(VENV)/bin/assistant finetune --if-needed
 
 onnx: $(STAMP)                   ## export the embedding model to ONNX (serving runs it, no torch)

@@ -78,6 +78,10 @@ def rules() -> dict:
 
 
 _SPACED = re.compile(r"(?<!\w)(?:\w ){3,}\w(?!\w)")
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")
+# A word mixing letters with the digits that stand for letters ("pr3v10u5"), not "2fa" or "4g".
+_LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[013457])(?=(?:\w*?[a-z]){2})[a-z013457]{4,}\b", re.I)
+_LEET = str.maketrans("013457", "oieast")
 _PUNCTUATED = re.compile(r"(?<![\w.*_-])(?:\w[.*_-]){2,}\w(?![\w*_-])")
 # Twelve or more characters spelled out one by one: a way of hiding words, not of asking.
 _SPELLED_OUT = re.compile(r"(?<!\w)(?:\w\s+){11,}\w(?!\w)")
@@ -104,15 +108,22 @@ def _hides_encoded_text(text: str) -> bool:
 
 
 def _despaced(text: str) -> str:
-    """Words spelled out letter by letter ("w r i t e", "I-G-N-O-R-E") joined again, so that an
+    """Words spelled out letter by letter ("w r i t e", "I-G-N-O-R-E"), cut by invisible
+    characters or written with digits for letters ("1gn0r3") joined or read again, so that an
     instruction hidden that way reads as one."""
+    text = _INVISIBLE.sub("", text)
+    text = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
     text = _PUNCTUATED.sub(lambda m: re.sub(r"[.*_-]", "", m.group(0)), text)
     return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
 
 
 @cache
 def _compiled(section: str, key: str, flags: int = re.IGNORECASE) -> re.Pattern:
-    return re.compile(rules()[section][key], flags)
+    """A rule's pattern; a rule given as a list of forms matches any of them."""
+    rule = rules()[section][key]
+    if isinstance(rule, list):
+        rule = "|".join(f"(?:{form})" for form in rule)
+    return re.compile(rule, flags)
 
 
 @cache

@@ -102,7 +102,7 @@ class Assistant:
     """Grounded Q&A over the Convention.
 
     >>> bot = Assistant()        # checks the index on first use; builds or repairs it if needed
-    >>> ans = bot.ask("Can police make a provider hand over subscriber data?")
+    >>> ans = bot.ask("Can the police force a company to hand over subscriber information?")
     >>> ans.text, ans.citations, ans.abstained
     """
 

@@ -4,7 +4,7 @@
 For every tuning item that the form checks do not already decline, the retrieval signals
 (``assistant.answering.abstention.signals``) are collected; a logistic regression separates the
 in-scope items from those to decline, and the threshold is the highest that keeps false
-abstentions on in-scope tuning items at or below ``--max-false`` (2%). ``--write`` stores the
+abstentions on in-scope tuning items at or below ``--max-false`` (0.5%). ``--write`` stores the
 model in ``assistant/data/abstention.toml`` with the figures it was fitted on. The frozen test
 set is never read here.
 """
@@ -57,7 +57,7 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 20000, lr: 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m evals.calibrate")
     ap.add_argument("--write", action="store_true", help="store the model")
-    ap.add_argument("--max-false", type=float, default=0.02, help="false abstentions allowed")
+    ap.add_argument("--max-false", type=float, default=0.005, help="false abstentions allowed")
     args = ap.parse_args(argv)
     bot = Assistant(Settings().model_copy(update={"llm": ""}), progress=False).ensure_ready()
     x, y, _ = collect(bot)

@@ -53,7 +53,7 @@ def validate(question: object, *, max_chars: int) -> str:
     if not text:
         raise InvalidQuestion(
             "The question is empty. Ask something about the Convention, "
-            "e.g. “Can police make a provider hand over subscriber data?”"
+            "e.g. “Can the police force a company to hand over subscriber information?”"
         )
     if len(text) > max_chars:
         raise InvalidQuestion(

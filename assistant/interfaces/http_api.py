@@ -77,7 +77,9 @@ Text = Annotated[str, Field(max_length=MAX_ANSWER), AfterValidator(_plain)]
 
 
 class AskRequest(BaseModel):
-    question: Question = Field(examples=["Can police make a provider hand over subscriber data?"])
+    question: Question = Field(
+        examples=["Can the police force a company to hand over subscriber information?"]
+    )
     history: list[tuple[PastQuestion, PastAnswer]] = Field(
         default_factory=list,
         max_length=MAX_TURNS,

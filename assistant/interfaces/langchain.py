@@ -156,7 +156,7 @@ class ConventionAssistant(Runnable[ConventionQuestion | str, ConventionAnswer]):
     """The Convention Assistant as a LangChain ``Runnable``.
 
     >>> bot = ConventionAssistant()
-    >>> bot.invoke("Can police make a provider hand over subscriber data?").citations
+    >>> bot.invoke("Can the police force a company to hand over subscriber information?").citations
     >>> for chunk in bot.stream({"question": "What about traffic data?", "history": [...]}): ...
     """
 

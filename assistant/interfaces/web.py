@@ -33,7 +33,7 @@ from assistant.models import Answer, Citation, page_link, pages_text
 
 STATIC = Path(__file__).with_name("static")
 EXAMPLES = [
-    "Can police make a provider hand over subscriber data?",
+    "Can the police force a company to hand over subscriber information?",
     "When does the Convention enter into force?",
     "What safeguards protect human rights?",
     "Does the Convention criminalise illegal access to a computer system?",
@@ -435,7 +435,7 @@ def build(assistant: Assistant, feedback: FeedbackStore) -> gr.Blocks:
                             elem_id="question",
                             show_label=False,
                             placeholder="Ask a question about the Convention, e.g. "
-                            "“Can police make a provider hand over subscriber data?”",
+                            "“Can the police force a company to hand over subscriber information?”",
                             max_length=4000,
                             scale=8,
                             lines=1,

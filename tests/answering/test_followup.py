@@ -11,13 +11,13 @@ def test_standalone_question_is_not_rewritten():
 def test_followup_borrows_previous_question_and_its_citations():
     history = [
         (
-            "Can police make a provider hand over subscriber data?",
+            "Can the police force a company to hand over subscriber information?",
             "Each State Party shall ... [Art. 27(b)]",
         )
     ]
     f = resolve("And what safeguards apply to that?", history)
     assert f.is_followup
-    assert "subscriber data" in f.context
+    assert "subscriber information" in f.context
     assert f.boost_labels == ["Art. 27(b)"]
 
 
@@ -44,8 +44,8 @@ TERMS = ("traffic data", "content data", "subscriber information", "personal dat
         ),
         (  # no defined term in the earlier question: the phrase with the same head word
             "What about traffic data?",
-            "Can police make a provider hand over subscriber data?",
-            "Can police make a provider hand over traffic data?",
+            "Can the police force a company to hand over subscriber information?",
+            "Can the police force a company to hand over traffic data?",
         ),
         (
             "Can they do the same for content data?",

@@ -30,7 +30,7 @@ from assistant.models import Answer
 from assistant.settings import Settings
 from tests.answering.fake_openai import FakeOpenAI, Reply, passages_in
 
-Q = "Can police make a provider hand over subscriber data?"
+Q = "Can the police force a company to hand over subscriber information?"
 HACKING_BACK = "The Convention legalises hacking back"
 
 

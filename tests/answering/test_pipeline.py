@@ -31,7 +31,7 @@ def _direct_and_evidence(answer) -> tuple[str, str]:
 
 
 def test_answer_opens_with_a_direct_reply_then_quotes_the_provision(bot):
-    a = bot.ask("Can police make a provider hand over subscriber data?")
+    a = bot.ask("Can the police force a company to hand over subscriber information?")
     assert not a.abstained
     direct, evidence = _direct_and_evidence(a)
     assert direct.endswith("[Art. 27(b)]") and "subscriber information" in direct
@@ -130,14 +130,16 @@ def test_status_questions_are_not_guessed(bot):
 
 
 def test_followup_is_resolved_against_the_previous_turn(bot):
-    first = bot.ask("Can police make a provider hand over subscriber data?")
+    first = bot.ask("Can the police force a company to hand over subscriber information?")
     follow = bot.ask(
         "And what safeguards apply to that?",
-        history=[("Can police make a provider hand over subscriber data?", first.text)],
+        history=[
+            ("Can the police force a company to hand over subscriber information?", first.text)
+        ],
     )
     assert not follow.abstained
     assert 24 in {c.article for c in follow.citations}
-    assert "subscriber data" in follow.resolved_question
+    assert "subscriber information" in follow.resolved_question
     _assert_grounded(bot, follow)
 
 

@@ -49,7 +49,9 @@ def test_listwise_fit_learns_the_planted_feature():
 def test_answer_cites_the_selectors_first_choice(bot):
     ex = bot.ensure_ready().extractive
     assert ex.selector is not None
-    s = bot.pipeline.until_gate("Can police make a provider hand over subscriber data?")
+    s = bot.pipeline.until_gate(
+        "Can the police force a company to hand over subscriber information?"
+    )
     r = s.retrieval
     pool = ex.pool(r)
     probs = ex.selector.probabilities(ex.features(pool, r, ex.coverage.wanted(r.query)))

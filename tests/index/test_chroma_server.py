@@ -72,6 +72,6 @@ def test_ingest_and_answer_through_a_chroma_server(
     assert not ingest(settings, progress=False).changed
     assert not (tmp_path / "data" / "chroma").exists()  # nothing went to the embedded store
     answer = Assistant(settings, progress=False).ask(
-        "Can police make a provider hand over subscriber data?"
+        "Can the police force a company to hand over subscriber information?"
     )
     assert "Art. 27(b)" in [c.label for c in answer.citations]

@@ -63,7 +63,7 @@ from fastapi.testclient import TestClient
 from assistant import Assistant
 from assistant.settings import Settings
 bot = Assistant(Settings(data_dir=sys.argv[1], source_dir=sys.argv[2]), progress=False)
-answer = bot.ask("Can police make a provider hand over subscriber data?")
+answer = bot.ask("Can the police force a company to hand over subscriber information?")
 cli_path = sorted(m for m in ("gradio", "torch", "sklearn") if m in sys.modules)
 from assistant.interfaces.http_api import create_app
 client = TestClient(create_app(bot))

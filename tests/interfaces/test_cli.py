@@ -26,7 +26,9 @@ def run(index_dir, mirror_dir):
 
 
 def test_ask_json(run):
-    out = run("ask", "--json", "Can police make a provider hand over subscriber data?")
+    out = run(
+        "ask", "--json", "Can the police force a company to hand over subscriber information?"
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert not data["abstained"]

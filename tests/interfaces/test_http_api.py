@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-QUESTION = "Can police make a provider hand over subscriber data?"
+QUESTION = "Can the police force a company to hand over subscriber information?"
 
 
 class SlowAssistant:

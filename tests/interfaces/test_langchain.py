@@ -19,7 +19,7 @@ from assistant.interfaces.langchain import (
     ConventionRetriever,
 )
 
-QUESTION = "Can police make a provider hand over subscriber data?"
+QUESTION = "Can the police force a company to hand over subscriber information?"
 FOLLOW_UP = "What about traffic data?"
 OUT_OF_SCOPE = "What is the capital of France?"
 

@@ -15,7 +15,7 @@ from mcp.shared.exceptions import MCPError
 
 from tests.interfaces.test_http_api import ServerThread
 
-QUESTION = "Can police make a provider hand over subscriber data?"
+QUESTION = "Can the police force a company to hand over subscriber information?"
 
 
 def run(coro):

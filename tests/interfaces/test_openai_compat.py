@@ -11,7 +11,7 @@ import pytest
 
 from tests.interfaces.test_http_api import ServerThread, SlowAssistant
 
-QUESTION = "Can police make a provider hand over subscriber data?"
+QUESTION = "Can the police force a company to hand over subscriber information?"
 MODEL = "convention-assistant"
 
 

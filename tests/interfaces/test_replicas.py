@@ -38,7 +38,7 @@ from tests.servers import (
     wait_healthy,
 )
 
-SUBSCRIBER_Q = "Can police make a provider hand over subscriber data?"
+SUBSCRIBER_Q = "Can the police force a company to hand over subscriber information?"
 SAFEGUARDS_Q = "And what safeguards apply to that?"
 
 

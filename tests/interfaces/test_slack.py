@@ -28,7 +28,7 @@ from tests.interfaces.slack_fake import BOT_ID, BOT_USER_ID, FakeSlack, SlackSen
 
 BOT_TOKEN = "xoxb-0000-test-bot-token-do-not-log"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
-SUBSCRIBER_Q = "Can police make a provider hand over subscriber data?"
+SUBSCRIBER_Q = "Can the police force a company to hand over subscriber information?"
 SAFEGUARDS_Q = "And what safeguards apply to that?"
 
 

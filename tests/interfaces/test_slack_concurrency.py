@@ -35,7 +35,7 @@ from tests.interfaces.slack_fake import (
 )
 from tests.servers import app_process, free_port
 
-SUBSCRIBER_Q = "Can police make a provider hand over subscriber data?"
+SUBSCRIBER_Q = "Can the police force a company to hand over subscriber information?"
 SAFEGUARDS_Q = "And what safeguards apply to that?"
 ACK_LIMIT = 3.0  # Slack's deadline for an acknowledgement
 

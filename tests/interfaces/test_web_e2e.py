@@ -28,7 +28,7 @@ ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-QUESTION = "Can police make a provider hand over subscriber data?"
+QUESTION = "Can the police force a company to hand over subscriber information?"
 DOCS_SHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
 TIMEOUT = 45_000  # ms
 

@@ -6,7 +6,7 @@ from assistant.analysis import analyze
 
 
 def test_plain_language_question_finds_the_provision(bot):
-    question = "Can police make a provider hand over subscriber data?"
+    question = "Can the police force a company to hand over subscriber information?"
     top = bot.retrieve(question, k=5)
     hit = next(p for p in top[:2] if p.article == 27)  # Art. 41(3)(e) (24/7 network) may lead
     assert hit.label == "Art. 27(b)"
@@ -63,7 +63,7 @@ def test_definition_attached_for_defined_terms(bot):
 def test_followup_history_steers_retrieval(bot):
     history = [
         (
-            "Can police make a provider hand over subscriber data?",
+            "Can the police force a company to hand over subscriber information?",
             "Each State Party shall ... [Art. 27(b)]",
         )
     ]

@@ -29,7 +29,7 @@ USAGE = (
     "*Convention Assistant* — cited answers on the UN Convention against Cybercrime.\n"
     "• `/convention 27` shows Article 27 (articles 1-68)\n"
     "• `/convention <question>` answers with citations, e.g. "
-    "`/convention Can police make a provider hand over subscriber data?`\n"
+    "`/convention Can the police force a company to hand over subscriber information?`\n"
     "• Mention me in a channel or send me a direct message; ask follow-ups in the same thread."
 )
 
