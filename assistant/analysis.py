@@ -229,6 +229,53 @@ _REF_FORMS = (
         ),
         lambda m: f"article {m.group(1) or _NUMBER_WORDS[m.group(2).lower()]}",
     ),
+    # "Art 27 b say?", "Article 2 letter h", "Article 2, point (h)"
+    (
+        re.compile(
+            r"\b(art(?:icle)?\.?)\s*(\d{1,3}),?\s+(?:(?:letter|point|item)\s*\(?([a-z])\)?|"
+            r"([b-z])\b(?=\s*[),.?:;]|\s+(?:says?|require[sd]?|provides?|means?|covers?)\b))",
+            re.I,
+        ),
+        lambda m: f"{m.group(1)} {m.group(2)}({(m.group(3) or m.group(4)).lower()})",
+    ),
+    # "letter (h) of Article 2"
+    (
+        re.compile(
+            r"\b(?:letter|point|item)\s*\(?([a-z])\)?\s+of\s+(art(?:icle)?\.?)\s*(\d{1,3})\b", re.I
+        ),
+        lambda m: f"{m.group(2)} {m.group(3)}({m.group(1).lower()})",
+    ),
+    # "the third interpretative note", "interpretative note three"
+    (
+        re.compile(
+            rf"\bthe\s+(?:(\d{{1,2}})(?:st|nd|rd|th)|({_WORDS}))\s+interpretative\s+note\b|"
+            rf"\binterpretative\s+note\s+({_WORDS})\b",
+            re.I,
+        ),
+        lambda m: (
+            "interpretative note "
+            + str(m.group(1) or _NUMBER_WORDS[(m.group(2) or m.group(3)).lower()])
+        ),
+    ),
+    # "the fifth operative paragraph", "the resolution's fifth paragraph"
+    (
+        re.compile(
+            rf"\b(?:the\s+)?(?:resolution(?:'s|’s)\s+)?(?:(\d{{1,2}})(?:st|nd|rd|th)|({_WORDS}))\s+"
+            rf"(?:operative\s+paragraph|paragraph\s+of\s+the\s+resolution)\b|"
+            rf"\bresolution(?:'s|’s)\s+(?:(\d{{1,2}})(?:st|nd|rd|th)|({_WORDS}))\s+"
+            rf"(?:operative\s+)?paragraph\b",
+            re.I,
+        ),
+        lambda m: (
+            "paragraph "
+            + str(
+                next(int(g) for g in (m.group(1), m.group(3)) if g)
+                if (m.group(1) or m.group(3))
+                else _NUMBER_WORDS[(m.group(2) or m.group(4)).lower()]
+            )
+            + " of the resolution"
+        ),
+    ),
 )
 
 
@@ -409,8 +456,8 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
         negated=bool(_compiled("intent", "negated").search(text)),
         quantity_unit=_unit(text) if Intent.QUANTITY in intents else None,
         named=tuple(_own_article_refs(refs_text, instrument)),
-        named_notes=tuple(note_refs(text)),
-        named_resolution_paragraphs=tuple(resolution_refs(text)),
+        named_notes=tuple(note_refs(refs_text)),
+        named_resolution_paragraphs=tuple(resolution_refs(refs_text)),
         other_instrument=instrument,
         mentions_this_convention=mentions_this_convention(text),
         national_law=national_law(text),

@@ -318,6 +318,10 @@ def test_both_instruments_named():
         ("What does the 24th article say?", [ArticleRef(24)]),
         ("the sixty-eighth article", [ArticleRef(68)]),
         ("the first article of the Budapest Convention", []),
+        ("What does Art 27 b say?", [ArticleRef(27, "b")]),
+        ("article 2 letter h", [ArticleRef(2, "h")]),
+        ("letter (h) of Article 2", [ArticleRef(2, "h")]),
+        ("Is Article 7 a crime of intent?", [ArticleRef(7)]),
     ],
 )
 def test_article_references(text, refs):
@@ -328,6 +332,12 @@ def test_notes_and_resolution_paragraphs_by_number():
     assert analyze("Quote interpretative note 9").named_notes == (9,)
     assert analyze("What does paragraph 15 of the resolution say?").named_resolution_paragraphs == (
         15,
+    )
+    assert analyze("What does the third interpretative note say?").named_notes == (3,)
+    assert analyze("interpretative note three, please").named_notes == (3,)
+    assert analyze("The resolution's fifth paragraph?").named_resolution_paragraphs == (5,)
+    assert analyze("What does the fifth operative paragraph say?").named_resolution_paragraphs == (
+        5,
     )
 
 
