@@ -56,6 +56,7 @@ class QueryAnalysis:
     named: tuple[ArticleRef, ...] = ()
     named_notes: tuple[int, ...] = ()  # interpretative notes named by number
     named_resolution_paragraphs: tuple[int, ...] = ()  # operative paragraphs of the resolution
+    named_chapters: tuple[int, ...] = ()  # chapters of the Convention named ("Chapter IV")
     other_instrument: str | None = None  # as the question names it
     mentions_this_convention: bool = False
     national_law: str | None = None  # the country whose own law is asked about
@@ -318,10 +319,41 @@ def _refs_in(text: str) -> list[ArticleRef]:
 _NOTE_REF = re.compile(r"\binterpretative\s+notes?\s+(?:no\.?\s*|number\s+)?(\d{1,3})\b", re.I)
 _RES_REF = re.compile(
     r"\b(?:operative\s+)?para(?:graph)?s?\.?\s*(\d{1,3})\s+of\s+(?:the\s+)?(?:GA\s+|General\s+"
-    r"Assembly\s+)?resolution\b|\bresolution(?:\s+79/243)?,?\s+(?:operative\s+)?"
-    r"para(?:graph)?s?\.?\s*(\d{1,3})\b|\bRes\.\s*para\.\s*(\d{1,3})\b",
+    r"Assembly\s+)?resolution\b|\bresolution(?:\s+79/243)?(?:'s|’s)?,?\s+(?:operative\s+)?"
+    r"para(?:graph)?s?\.?\s*(\d{1,3})\b|\bRes\.\s*para\.\s*(\d{1,3})\b|"
+    r"\boperative\s+para(?:graph)?s?\.?\s*(\d{1,3})\b",
     re.I,
 )
+
+
+_CHAPTER_REF = re.compile(rf"\bchapter\s+([ivx]{{1,5}}|\d{{1,2}}|{_WORDS})\b", re.I)
+_ROMAN = {"i": 1, "v": 5, "x": 10}
+
+
+def _roman(numeral: str) -> int:
+    values = [_ROMAN[c] for c in numeral.lower()]
+    return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
+
+
+def roman(number: int) -> str:
+    """1..39 in Roman numerals (chapter numbers)."""
+    tens, units = divmod(number, 10)
+    ones = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"]
+    return "X" * tens + ones[units]
+
+
+def chapter_refs(text: str) -> list[int]:
+    """Chapters named by number ("Chapter IV", "chapter 4", "chapter four")."""
+    out = []
+    for m in _CHAPTER_REF.finditer(text):
+        token = m.group(1).lower()
+        if token.isdigit():
+            out.append(int(token))
+        elif re.fullmatch(r"[ivx]+", token):
+            out.append(_roman(token))
+        else:
+            out.append(_NUMBER_WORDS[token])
+    return list(dict.fromkeys(out))
 
 
 def note_refs(text: str) -> list[int]:
@@ -404,11 +436,11 @@ def national_law(text: str) -> str | None:
 
 
 def is_lookup(text: str) -> bool:
-    """Nothing but named articles and the words of asking what they say (``text`` with its
-    references normalised)."""
-    if not _ART.search(text):
+    """Nothing but named articles (or chapters) and the words of asking what they say (``text``
+    with its references normalised)."""
+    if not (_ART.search(text) or _CHAPTER_REF.search(text)):
         return False
-    rest = re.findall(r"[a-z']+", _ART.sub(" ", text).lower())
+    rest = re.findall(r"[a-z']+", _CHAPTER_REF.sub(" ", _ART.sub(" ", text)).lower())
     return set(rest) <= frozenset(rules()["lookup"]["words"])
 
 
@@ -458,6 +490,7 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
         named=tuple(_own_article_refs(refs_text, instrument)),
         named_notes=tuple(note_refs(refs_text)),
         named_resolution_paragraphs=tuple(resolution_refs(refs_text)),
+        named_chapters=tuple(chapter_refs(refs_text)) if not instrument else (),
         other_instrument=instrument,
         mentions_this_convention=mentions_this_convention(text),
         national_law=national_law(text),

@@ -328,6 +328,14 @@ def test_article_references(text, refs):
     assert article_refs(text) == refs
 
 
+def test_chapters_by_number():
+    assert analyze("What does Chapter IV say about interception?").named_chapters == (4,)
+    assert analyze("summarise chapter 9").named_chapters == (9,)
+    assert analyze("What does chapter four cover?").named_chapters == (4,)
+    assert analyze("What does chapter four cover?").lookup
+    assert analyze("Chapter III of the Budapest Convention").named_chapters == ()
+
+
 def test_notes_and_resolution_paragraphs_by_number():
     assert analyze("Quote interpretative note 9").named_notes == (9,)
     assert analyze("What does paragraph 15 of the resolution say?").named_resolution_paragraphs == (
@@ -336,6 +344,7 @@ def test_notes_and_resolution_paragraphs_by_number():
     assert analyze("What does the third interpretative note say?").named_notes == (3,)
     assert analyze("interpretative note three, please").named_notes == (3,)
     assert analyze("The resolution's fifth paragraph?").named_resolution_paragraphs == (5,)
+    assert analyze("the resolution's operative paragraph 12").named_resolution_paragraphs == (12,)
     assert analyze("What does the fifth operative paragraph say?").named_resolution_paragraphs == (
         5,
     )

@@ -23,7 +23,7 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 
-from assistant.analysis import QueryAnalysis
+from assistant.analysis import QueryAnalysis, roman
 from assistant.index.catalog import Catalog
 from assistant.index.lexical import GENERIC_TERMS, LexicalIndex
 from assistant.models import SourceKind
@@ -40,6 +40,7 @@ class Reason(StrEnum):
     UNKNOWN_PARAGRAPH = "unknown_paragraph"
     UNKNOWN_NOTE = "unknown_note"
     UNKNOWN_RESOLUTION_PARAGRAPH = "unknown_resolution_paragraph"
+    UNKNOWN_CHAPTER = "unknown_chapter"
     OUT_OF_SCOPE = "abstain_out_of_scope"
 
 
@@ -117,6 +118,13 @@ class AbstentionPolicy:
         for n in a.named_notes:
             if not 1 <= n <= notes:
                 return self._decide(Reason.UNKNOWN_NOTE, number=n, count=notes)
+        chapters = self.catalog.chapter_numbers
+        for n in a.named_chapters:
+            if n not in chapters:
+                last = max(chapters, default=0)
+                return self._decide(
+                    Reason.UNKNOWN_CHAPTER, number=roman(n), count=last, final=roman(last)
+                )
         paragraphs = self.catalog.count_labels("Res. para.")  # counted once, not per question
         for n in a.named_resolution_paragraphs:
             if not 1 <= n <= paragraphs:
@@ -127,7 +135,7 @@ class AbstentionPolicy:
         """Decline when the calibrated model says the Convention does not address it."""
         if not r.passages:
             return self._decide(Reason.OUT_OF_SCOPE)
-        if r.named or r.named_labels or r.definitions or followup or a.sources:
+        if r.named or r.named_labels or r.definitions or followup or a.sources or a.named_chapters:
             return None  # the question points at the text itself
         p = in_scope_probability(signals(r, self.lexical), self.calibration)
         return self._decide(Reason.OUT_OF_SCOPE) if p < self.calibration.threshold else None

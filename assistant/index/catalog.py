@@ -38,6 +38,11 @@ class Catalog:
     def article_numbers(self) -> list[int]:
         return sorted(self.by_article)
 
+    @property
+    def chapter_numbers(self) -> set[int]:
+        """The Convention's chapters (from its articles)."""
+        return {c.chapter for chunks in self.by_article.values() for c in chunks if c.chapter}
+
     def article(self, number: int) -> list[Chunk]:
         return self.by_article.get(number, [])
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 import chromadb
 from langchain_core.embeddings import Embeddings
 
-from assistant.analysis import ArticleRef, Intent, QueryAnalysis
+from assistant.analysis import ArticleRef, Intent, QueryAnalysis, roman
 from assistant.index.catalog import Catalog
 from assistant.index.lexical import LexicalIndex
 from assistant.index.questions import IndexedQuestion, QuestionIndex
@@ -185,10 +185,15 @@ class HybridRetriever:
             lists.append((boosted, self.weights.earlier_citations))
         fused = self._fuse(lists, analysis)
 
+        chapters = set(analysis.named_chapters) if not analysis.named else set()
+        if chapters:  # "What does Chapter IV say about ...": that chapter's provisions
+            fused = [(c, s) for c, s in fused if _in_chapter(c, chapters)] or fused
         named = [r for r in analysis.named if r.article in self.catalog.by_article]
         named_labels = [f"Interp. note {n}" for n in analysis.named_notes] + [
             f"Res. para. {n}" for n in analysis.named_resolution_paragraphs
         ]
+        if chapters and analysis.lookup:  # "What does Chapter IV cover?": our chapter overview
+            named_labels += [c.label for c in self._chapter_overviews(chapters)]
         named_labels = [lab for lab in named_labels if lab in self.catalog.by_label]
         rank = {c.id: i for i, (c, _) in enumerate(fused)}
         front: list[tuple[Chunk, float]] = []
@@ -242,6 +247,15 @@ class HybridRetriever:
             parts=[self._part(part, analysis) for part in analysis.parts],
             earlier=list(boost_labels or []),
         )
+
+    def _chapter_overviews(self, chapters: set[int]) -> list[Chunk]:
+        """Our briefing's overview of each named chapter (its heading: "Chapter IV: ...")."""
+        heads = tuple(f"Chapter {roman(n)}:" for n in sorted(chapters))
+        return [
+            c
+            for c in self.catalog.by_source(SourceKind.BRIEFING)
+            if c.article_title.startswith(heads)
+        ]
 
     def _part(self, text: str, analysis: QueryAnalysis, n: int = 3) -> list[Passage]:
         """The best provisions for one part of a multi-part question."""
@@ -369,3 +383,7 @@ def _briefing_last(ranked: list[Passage], k: int) -> list[Passage]:
         return ranked
     rest = [p for p in ranked if p is not note]
     return rest[: k - 1] + [note] + rest[k - 1 :]
+
+
+def _in_chapter(c: Chunk, chapters: set[int]) -> bool:
+    return c.source == SourceKind.CONVENTION and c.chapter in chapters

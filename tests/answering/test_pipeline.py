@@ -168,3 +168,16 @@ def test_unknown_note_and_resolution_paragraph(bot):
     assert a.abstained and "interpretative note 9" in a.text
     b = bot.ask("What does paragraph 15 of the resolution say?")
     assert b.abstained and "no paragraph 15" in b.text
+
+
+def test_a_named_chapter_is_answered_from_that_chapter(bot):
+    overview = bot.ask("What does Chapter II cover?")
+    assert not overview.abstained
+    assert overview.citations and all(c.label.startswith("Briefing") for c in overview.citations)
+    assert "Chapter II" in overview.text
+    topical = bot.ask("What does chapter four say about search and seizure?")
+    assert not topical.abstained and topical.citations
+    chapter_iv = {a for a in bot.catalog.article_numbers if bot.catalog.article(a)[0].chapter == 4}
+    assert all(int(c.label.split()[1].split("(")[0]) in chapter_iv for c in topical.citations)
+    missing = bot.ask("What is in Chapter XII?")
+    assert missing.abstained and not missing.citations and "no Chapter XII" in missing.text
