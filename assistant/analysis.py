@@ -57,6 +57,7 @@ class QueryAnalysis:
     named_notes: tuple[int, ...] = ()  # interpretative notes named by number
     named_resolution_paragraphs: tuple[int, ...] = ()  # operative paragraphs of the resolution
     named_chapters: tuple[int, ...] = ()  # chapters of the Convention named ("Chapter IV")
+    named_recitals: tuple[str, ...] = ()  # preamble paragraphs named ("Conv. recital 3")
     other_instrument: str | None = None  # as the question names it
     mentions_this_convention: bool = False
     national_law: str | None = None  # the country whose own law is asked about
@@ -218,6 +219,15 @@ _REF_FORMS = (
         re.compile(r"\b(art(?:icle)?\.?)\s*(\d{1,3})\.(\d{1,3})\b", re.I),
         lambda m: f"{m.group(1)} {m.group(2)}({m.group(3)})",
     ),
+    # "Article XXII" (upper-case Roman numerals)
+    (
+        re.compile(r"\b([Aa]rt(?:icle)?\.?)\s+((?:X{0,6})(?:IX|IV|V?I{0,3}))\b(?<=[IVX])"),
+        lambda m: (
+            f"{m.group(1)} {_roman(m.group(2))}"
+            if len(m.group(2)) > 1 or m.group(2) != "I"
+            else m.group(0)
+        ),
+    ),
     # "article twenty-seven"
     (
         re.compile(rf"\b(art(?:icle)?\.?)\s+({_WORDS})\b", re.I),
@@ -316,7 +326,35 @@ def _refs_in(text: str) -> list[ArticleRef]:
     return list(dict.fromkeys(out))
 
 
-_NOTE_REF = re.compile(r"\binterpretative\s+notes?\s+(?:no\.?\s*|number\s+)?(\d{1,3})\b", re.I)
+_NOTE_REF = re.compile(
+    r"\binterpretative\s+notes?\s+(?:no\.?\s*|number\s+)?(\d{1,3})\b|"
+    r"\bnote\s+(\d{1,3})\s+(?:of|in)\s+the\s+annex\b|\bannex(?:'s|’s)?\s+note\s+(\d{1,3})\b",
+    re.I,
+)
+_RECITAL_REF = re.compile(
+    rf"\b(?:recital|preambular\s+paragraph|paragraph)\s+(\d{{1,2}}|{_WORDS})\s+of\s+the\s+"
+    r"(resolution|convention)(?:'s|’s)?\s+preamble\b|"
+    rf"\b(?:the\s+)?(resolution|convention)(?:'s|’s)?\s+(?:preamble(?:'s|’s)?\s+)?"
+    rf"(?:recital|preambular\s+paragraph)\s+(\d{{1,2}}|{_WORDS})\b|"
+    rf"\brecital\s+(\d{{1,2}}|{_WORDS})\b",
+    re.I,
+)
+
+
+def recital_refs(text: str) -> list[str]:
+    """Preamble paragraphs named by number, as labels ("Conv. recital 3", "Res. recital 2"):
+    the resolution's when the question says so, the Convention's otherwise."""
+    out = []
+    for m in _RECITAL_REF.finditer(text):
+        number, doc = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if not number:
+            number = m.group(5)
+            doc = "resolution" if re.search(r"\bresolution\b", text, re.I) else "convention"
+        n = int(number) if number.isdigit() else _NUMBER_WORDS[number.lower()]
+        out.append(f"{'Res.' if doc.lower() == 'resolution' else 'Conv.'} recital {n}")
+    return list(dict.fromkeys(out))
+
+
 _RES_REF = re.compile(
     r"\b(?:operative\s+)?para(?:graph)?s?\.?\s*(\d{1,3})\s+of\s+(?:the\s+)?(?:GA\s+|General\s+"
     r"Assembly\s+)?resolution\b|\bresolution(?:\s+79/243)?(?:'s|’s)?,?\s+(?:operative\s+)?"
@@ -357,7 +395,9 @@ def chapter_refs(text: str) -> list[int]:
 
 
 def note_refs(text: str) -> list[int]:
-    return list(dict.fromkeys(int(n) for n in _NOTE_REF.findall(text)))
+    return list(
+        dict.fromkeys(int(next(g for g in m.groups() if g)) for m in _NOTE_REF.finditer(text))
+    )
 
 
 def resolution_refs(text: str) -> list[int]:
@@ -491,6 +531,7 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
         named_notes=tuple(note_refs(refs_text)),
         named_resolution_paragraphs=tuple(resolution_refs(refs_text)),
         named_chapters=tuple(chapter_refs(refs_text)) if not instrument else (),
+        named_recitals=tuple(recital_refs(refs_text)) if not instrument else (),
         other_instrument=instrument,
         mentions_this_convention=mentions_this_convention(text),
         national_law=national_law(text),

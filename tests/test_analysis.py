@@ -328,6 +328,15 @@ def test_article_references(text, refs):
     assert article_refs(text) == refs
 
 
+def test_preamble_paragraphs_notes_and_roman_articles():
+    assert analyze("What does recital 3 of the Convention's preamble say?").named_recitals == (
+        "Conv. recital 3",
+    )
+    assert analyze("the resolution's preamble recital 2").named_recitals == ("Res. recital 2",)
+    assert analyze("In note 2 of the annex, what is clarified?").named_notes == (2,)
+    assert [r.article for r in analyze("Does Article XXII cover ships?").named] == [22]
+
+
 def test_chapters_by_number():
     assert analyze("What does Chapter IV say about interception?").named_chapters == (4,)
     assert analyze("summarise chapter 9").named_chapters == (9,)

@@ -41,6 +41,7 @@ class Reason(StrEnum):
     UNKNOWN_NOTE = "unknown_note"
     UNKNOWN_RESOLUTION_PARAGRAPH = "unknown_resolution_paragraph"
     UNKNOWN_CHAPTER = "unknown_chapter"
+    UNKNOWN_RECITAL = "unknown_recital"
     OUT_OF_SCOPE = "abstain_out_of_scope"
 
 
@@ -124,6 +125,14 @@ class AbstentionPolicy:
                 last = max(chapters, default=0)
                 return self._decide(
                     Reason.UNKNOWN_CHAPTER, number=roman(n), count=last, final=roman(last)
+                )
+        for label in a.named_recitals:
+            if label not in self.catalog.by_label:
+                prefix, number = label.rsplit(" ", 1)
+                document = "resolution" if prefix.startswith("Res.") else "Convention"
+                count = self.catalog.count_labels(prefix)
+                return self._decide(
+                    Reason.UNKNOWN_RECITAL, document=document, number=number, count=count
                 )
         paragraphs = self.catalog.count_labels("Res. para.")  # counted once, not per question
         for n in a.named_resolution_paragraphs:

@@ -189,9 +189,11 @@ class HybridRetriever:
         if chapters:  # "What does Chapter IV say about ...": that chapter's provisions
             fused = [(c, s) for c, s in fused if _in_chapter(c, chapters)] or fused
         named = [r for r in analysis.named if r.article in self.catalog.by_article]
-        named_labels = [f"Interp. note {n}" for n in analysis.named_notes] + [
-            f"Res. para. {n}" for n in analysis.named_resolution_paragraphs
-        ]
+        named_labels = (
+            [f"Interp. note {n}" for n in analysis.named_notes]
+            + [f"Res. para. {n}" for n in analysis.named_resolution_paragraphs]
+            + list(analysis.named_recitals)
+        )
         if chapters and analysis.lookup:  # "What does Chapter IV cover?": our chapter overview
             named_labels += [c.label for c in self._chapter_overviews(chapters)]
         named_labels = [lab for lab in named_labels if lab in self.catalog.by_label]

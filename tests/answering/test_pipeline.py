@@ -163,6 +163,13 @@ def test_other_instruments_are_declined_by_their_own_name(bot, question, needle)
     assert "Budapest" not in a.text and "e-Evidence" not in a.text
 
 
+def test_named_preamble_paragraph_is_quoted_and_a_missing_one_declined(bot):
+    a = bot.ask("What does recital 3 of the Convention's preamble say?")
+    assert not a.abstained and [c.label for c in a.citations] == ["Conv. recital 3"]
+    b = bot.ask("Is there a recital 25?")
+    assert b.abstained and not b.citations and "no paragraph 25" in b.text
+
+
 def test_unknown_note_and_resolution_paragraph(bot):
     a = bot.ask("Quote interpretative note 9 for me")
     assert a.abstained and "interpretative note 9" in a.text
