@@ -20,7 +20,6 @@ class Coverage:
         self.lexical = lexical
         self.notes = notes
         self._vocab: dict[str, frozenset[str]] = {}
-        self._official: dict[str, frozenset[str]] = {}
 
     def wanted(self, question: str) -> dict[str, float]:
         """The question's content terms with their weights."""
@@ -36,22 +35,11 @@ class Coverage:
             self._vocab[p.label] = frozenset(self.lexical.terms(f"{title} {p.sentence()} {plain}"))
         return self._vocab[p.label]
 
-    def official_vocabulary(self, p: Passage | Chunk) -> frozenset[str]:
-        """The terms of the provision's heading and official wording alone (no notes)."""
-        if p.label not in self._official:
-            title = p.title if isinstance(p, Passage) else p.article_title
-            self._official[p.label] = frozenset(self.lexical.terms(f"{title} {p.sentence()}"))
-        return self._official[p.label]
-
-    def share(
-        self, p: Passage | Chunk, wanted: dict[str, float], *, official: bool = False
-    ) -> float:
-        """IDF-weighted share of the question's terms the provision speaks about (``official``:
-        in its official wording, not counting our summary and questions)."""
+    def share(self, p: Passage | Chunk, wanted: dict[str, float]) -> float:
         total = sum(wanted.values())
         if not total:
             return 1.0
-        vocab = self.official_vocabulary(p) if official else self.vocabulary(p)
+        vocab = self.vocabulary(p)
         return sum(w for t, w in wanted.items() if t in vocab) / total
 
     def gain(self, p: Passage, chosen: list[Passage], wanted: dict[str, float]) -> float:

@@ -217,7 +217,6 @@ class ExtractiveAnswerer:
                         and "cooperation" in p.chapter_title.lower()
                         and not a.has(Intent.CROSS_BORDER)
                     ),
-                    self.coverage.share(p, wanted, official=True),
                 ]
             )
         return rows

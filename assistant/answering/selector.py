@@ -2,8 +2,7 @@
 each candidate of the answer pool (:meth:`ExtractiveAnswerer.features`: fused score, question
 coverage, similarity to the provision and to our questions on it, whether it states what is
 asked, the hand-set fit, whether a follow-up's earlier answer cited its article, whether it is
-an international cooperation provision for a question that involves no other country, how much
-of the question its official wording alone speaks about), fitted
+an international cooperation provision for a question that involves no other country), fitted
 on the tuning set by ``python -m evals.selector --write`` and stored in
 ``assistant/data/selector.toml`` per embedding model family. The answer cites the likeliest
 candidate, and any other whose share of the probability reaches the threshold.
@@ -27,7 +26,6 @@ FEATURES = (
     "fit_share",
     "earlier_article",
     "cooperation_unasked",
-    "official_coverage",
 )
 
 
