@@ -2,8 +2,8 @@
 
 Before retrieval, from the question analysis: prompt injections, questions about the treaty's
 current status, about a named country's own law, about another instrument (named by a generic
-pattern and declined *by the name the question uses*), about an article or paragraph the
-Convention lacks.
+pattern and declined *by the name the question uses*), about an article, paragraph,
+interpretative note, resolution paragraph, preamble paragraph or chapter the text lacks.
 
 After retrieval, a calibrated score: a logistic model over retrieval signals (best similarity
 to one of our plain-language questions on a provision, to a provision, to one of our questions
