@@ -15,7 +15,7 @@ TERM = KeyFact("subscriber information", FactKind.DEFINED_TERM, "Art. 3(b)")
 PHRASE = KeyFact("dual criminality", FactKind.PHRASE, "Art. 7(2)", accept=("double criminality",))
 
 QUOTES = {
-    "Art. 9(1)": "This Treaty shall enter into force on the ninetieth day after the date of "
+    "Art. 9(1)": "This Treaty shall enter into force on the ninetieth day following "
     "deposit of the fortieth instrument.",
     "Art. 9(2)": "For each State ratifying later, it enters into force on the thirtieth day after "
     "its deposit.",

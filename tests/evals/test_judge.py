@@ -15,7 +15,7 @@ TEXTS = {
     "authorities to order a service provider to submit subscriber information in its "
     "possession or control.",
     "Art. 9(1)": "Article 9 (Entry into force): This Treaty shall enter into force on the "
-    "ninetieth day after the date of deposit of the fortieth instrument of ratification.",
+    "ninetieth day following deposit of the fortieth instrument of ratification.",
     "Art. 5(2)": "Article 5 (Preservation): The order shall require the person to preserve the "
     "data for a period of up to 90 days, which may be renewed.",
     "Art. 7(4)": "Article 7 (Assistance): Assistance shall not be refused on the sole ground that "
