@@ -93,6 +93,7 @@ class AbstentionPolicy:
         self.calibration = calibration
         self.articles = set(catalog.article_numbers)
         self.last_article = max(self.articles, default=0)
+        self.chapters = catalog.chapter_numbers  # read once, not per question
 
     def before_retrieval(self, a: QueryAnalysis) -> Decision | None:
         """Questions declined from their form alone."""
@@ -119,10 +120,9 @@ class AbstentionPolicy:
         for n in a.named_notes:
             if not 1 <= n <= notes:
                 return self._decide(Reason.UNKNOWN_NOTE, number=n, count=notes)
-        chapters = self.catalog.chapter_numbers
         for n in a.named_chapters:
-            if n not in chapters:
-                last = max(chapters, default=0)
+            if n not in self.chapters:
+                last = max(self.chapters, default=0)
                 return self._decide(
                     Reason.UNKNOWN_CHAPTER, number=roman(n), count=last, final=roman(last)
                 )
