@@ -136,11 +136,18 @@ def _country_pattern() -> re.Pattern:
 
 
 # "Article 14", "art. 2(a)", "Art 40 (21)(b)", "articles 23 and 35", "article 40, paragraph 21"
+# This Convention by name after "Article N of": "the Convention", "the UN cybercrime treaty", "the
+# Convention against Cybercrime" (not "the Convention on Cybercrime" or "... against Corruption").
+_THIS_NAME = (
+    r"(?:the\s+)?(?:(?:new|un|u\.n\.|united\s+nations|hanoi|global|international)\s+)*"
+    r"(?:cyber\s?crime\s+)?(?:convention|treaty)(?:\s+against\s+cyber\s?crime)?"
+    r"(?![\w-]|\s+(?:on|of|for|against|to)\b)"
+)
 _ART = re.compile(
     r"\b(?:art(?:icle)?s?\.?)\s*(\d{1,4})(?!\d)((?:\s?\([0-9a-z]{1,4}\))*)"
     r"(?:,?\s*(?:para(?:graph)?\.?|§)\s*(\d{1,3}))?"
     r"((?:\s*(?:,|and|or|to|&|-|–)\s*\d{1,4}(?!\s*(?:days?|years?|months?|%)))*)"
-    r"(?!\s*(?:of|in)\s+(?:the\s+)?(?!this\b|the\s+(?:un|u\.n\.|united nations)\s)"
+    r"(?!\s*(?:of|in)\s+(?:the\s+)?(?!(?:the\s+)?(?:this|these)\b|" + _THIS_NAME + ")"
     r"(?:[A-Z]|budapest|gdpr|eu\b))",
     re.IGNORECASE,
 )

@@ -322,6 +322,17 @@ def test_both_instruments_named():
         ("article 2 letter h", [ArticleRef(2, "h")]),
         ("letter (h) of Article 2", [ArticleRef(2, "h")]),
         ("Is Article 7 a crime of intent?", [ArticleRef(7)]),
+        # this Convention by name after "of" / "in"; other instruments by name are not it
+        ("What is Article 4 of the Convention about?", [ArticleRef(4)]),
+        ("What does Article 26 of the cybercrime convention require?", [ArticleRef(26)]),
+        ("Article 26 of the UN Convention against Cybercrime", [ArticleRef(26)]),
+        ("Under Article 27 of the UN cybercrime treaty, can police...", [ArticleRef(27)]),
+        ("article 40 in the treaty", [ArticleRef(40)]),
+        ("Article 4 of the Convention on Cybercrime", []),
+        ("Article 15 of the United Nations Convention against Corruption", []),
+        ("Article 3 of the Convention on the Rights of the Child", []),
+        ("Article 12 of the Universal Declaration of Human Rights", []),
+        ("Article 17 of the EU AI Act", []),
     ],
 )
 def test_article_references(text, refs):
