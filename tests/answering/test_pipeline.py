@@ -188,3 +188,25 @@ def test_a_named_chapter_is_answered_from_that_chapter(bot):
     assert all(int(c.label.split()[1].split("(")[0]) in chapter_iv for c in topical.citations)
     missing = bot.ask("What is in Chapter XII?")
     assert missing.abstained and not missing.citations and "no Chapter XII" in missing.text
+
+
+@pytest.mark.parametrize(
+    ("question", "needle"),
+    [
+        ("Who is the head of UNODC and what did she say about cooperation?", "Ghada Waly"),
+        ("Which US senator led the Democrats who opposed the treaty?", "Ron Wyden"),
+    ],
+)
+def test_what_only_the_briefing_reports_is_answered_from_it(bot, question, needle):
+    """No source cue in the question: the UNIS article leads the ranking through our questions
+    on its sections, so it is cited (attributed), not a loosely related article."""
+    answer = bot.ask(question)
+    assert not answer.abstained, answer.text
+    assert [c.label.split(" §")[0] for c in answer.citations][:1] == ["UNIS briefing"]
+    assert needle in answer.text
+    assert "The UN Information Service's article" in answer.text
+
+
+def test_a_convention_question_is_not_answered_from_the_briefing(bot):
+    answer = bot.ask("When does the treaty enter into force?")
+    assert answer.citations and answer.citations[0].label.startswith("Art. 65"), answer.text

@@ -14,6 +14,7 @@ from assistant.documents.provision_notes import (
     question_problems,
     summary_problems,
 )
+from assistant.labels import UNIS_PREFIX
 from assistant.settings import Settings
 
 # Defined terms whose plain use is ordinary English ("property", "States Parties").
@@ -35,14 +36,53 @@ def official(mirror_dir):
 
 
 @pytest.fixture(scope="module")
-def notes():
+def briefing(mirror_dir):
+    """The UNIS article's sections in the mirror, by label."""
+    settings = Settings(source_dir=mirror_dir)
+    corpus = load_corpus(settings, download_missing=False, progress=False)
+    out: dict[str, str] = {}
+    for c in (c for cs in chunk_corpus(corpus, "conv").values() for c in cs):
+        if c.label.startswith(UNIS_PREFIX):
+            out[c.label] = f"{out.get(c.label, '')} {c.sentence()}".strip()
+    return out
+
+
+@pytest.fixture(scope="module")
+def all_notes():
     return load_notes(Settings().provisions_dir)
+
+
+@pytest.fixture(scope="module")
+def notes(all_notes):
+    """The notes on the official text (the others are on the UNIS article's sections)."""
+    return {k: v for k, v in all_notes.items() if not k.startswith(UNIS_PREFIX)}
 
 
 def test_every_provision_has_exactly_one_note(official, notes):
     texts, _ = official
     assert set(texts) - set(notes) == set(), "provisions without a note"
     assert set(notes) - set(texts) == set(), "notes for labels that do not exist"
+
+
+def test_briefing_section_notes_name_real_sections_and_agree_with_them(briefing, all_notes):
+    """Notes on the UNIS article: each names a section of it, attributes what it reports, and
+    passes the same checks as a provision's note (numbers, length, no copying)."""
+    mine = {k: v for k, v in all_notes.items() if k.startswith(UNIS_PREFIX)}
+    assert mine, "no notes on the UNIS article"
+    assert set(mine) <= set(briefing), "notes for sections that do not exist"
+    problems = {}
+    for label, note in mine.items():
+        found = [
+            p
+            for p in summary_problems(note.summary, briefing[label], set())
+            if "obligation" not in p  # reported speech, not a provision's modal force
+        ]
+        found += question_problems(note, briefing[label])
+        if not note.summary.startswith("The UN Information Service's article"):
+            found.append("does not attribute what it reports")
+        if found:
+            problems[label] = found
+    assert problems == {}
 
 
 def test_every_summary_agrees_with_its_provision(official, notes):
