@@ -71,13 +71,15 @@ class Calibration:
 def signals(retrieval: Retrieval, lexical: LexicalIndex) -> dict[str, float]:
     """The features of the in-scope model (all in [0, 1])."""
     terms = set(lexical.terms(retrieval.query)) - GENERIC_TERMS
-    total = sum(lexical.weight(t) for t in terms)
-    unknown = sum(lexical.weight(t) for t in terms - lexical.official_vocabulary)
+    unknown = terms - lexical.official_vocabulary
     return {
         "top_question": retrieval.top_question,
         "top_dense": retrieval.top_dense,
         "top_declined": retrieval.top_declined,
-        "unknown_share": unknown / total if total else 0.0,
+        # the share of the question's content terms that the indexed text never uses, counted
+        # (not weighted by rarity, which let one rare word decide: tuning, declines at 0.5%
+        # false abstentions 0.852 -> 0.902, cross-validated 0.852 -> 0.918)
+        "unknown_share": len(unknown) / len(terms) if terms else 0.0,
     }
 
 

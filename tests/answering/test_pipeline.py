@@ -210,3 +210,12 @@ def test_what_only_the_briefing_reports_is_answered_from_it(bot, question, needl
 def test_a_convention_question_is_not_answered_from_the_briefing(bot):
     answer = bot.ask("When does the treaty enter into force?")
     assert answer.citations and answer.citations[0].label.startswith("Art. 65"), answer.text
+
+
+def test_one_word_the_text_never_uses_does_not_decide_abstention(bot):
+    """The in-scope signal counts unknown words; weighted by rarity, "readers" alone sank this."""
+    answer = bot.ask(
+        "In a couple of sentences for my readers: what is this UN cybercrime treaty actually for?"
+    )
+    assert not answer.abstained, answer.text
+    assert answer.citations[0].label.startswith("Art. 1"), answer.text
