@@ -57,6 +57,7 @@ class QueryAnalysis:
     named_notes: tuple[int, ...] = ()  # interpretative notes named by number
     named_resolution_paragraphs: tuple[int, ...] = ()  # operative paragraphs of the resolution
     named_chapters: tuple[int, ...] = ()  # chapters of the Convention named ("Chapter IV")
+    named_parts: tuple[str, ...] = ()  # numbered parts it does not have ("Protocol 3", "Annex II")
     named_recitals: tuple[str, ...] = ()  # preamble paragraphs named ("Conv. recital 3")
     other_instrument: str | None = None  # as the question names it
     mentions_this_convention: bool = False
@@ -387,6 +388,27 @@ def roman(number: int) -> str:
     return "X" * tens + ones[units]
 
 
+# A numbered protocol, annex, appendix, schedule or part said to belong to this Convention
+# ("Protocol 3 to the Convention", "the treaty's Annex II"). The text has none of them: no
+# protocol has been adopted (Article 62 only provides for them), its one annex is unnumbered.
+_PART_REF = re.compile(
+    r"\b(protocol|annex|appendix|schedule|part)\s+(?:no\.?\s*|number\s+)?(\d{1,2}|[ivx]{1,5})\b"
+    r"(?=\s+(?:to|of|in)\s+(?:the|this)\s+(?:un\s+)?(?:cyber\s?crime\s+)?(?:convention|treaty))|"
+    r"\b(?:convention|treaty)(?:'s|’s)\s+(protocol|annex|appendix|schedule|part)\s+"
+    r"(?:no\.?\s*)?(\d{1,2}|[ivx]{1,5})\b",
+    re.I,
+)
+
+
+def part_refs(text: str) -> list[str]:
+    """Numbered parts the text names as this Convention's ("Protocol 3", "Annex II")."""
+    out = []
+    for m in _PART_REF.finditer(text):
+        kind, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        out.append(f"{kind.capitalize()} {number.upper() if not number.isdigit() else number}")
+    return list(dict.fromkeys(out))
+
+
 def chapter_refs(text: str) -> list[int]:
     """Chapters named by number ("Chapter IV", "chapter 4", "chapter four")."""
     out = []
@@ -539,6 +561,7 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
         named_resolution_paragraphs=tuple(resolution_refs(refs_text)),
         named_chapters=tuple(chapter_refs(refs_text)) if not instrument else (),
         named_recitals=tuple(recital_refs(refs_text)) if not instrument else (),
+        named_parts=tuple(part_refs(text)),
         other_instrument=instrument,
         mentions_this_convention=mentions_this_convention(text),
         national_law=national_law(text),

@@ -445,3 +445,18 @@ def test_looking_up_what_an_article_says(question):
 )
 def test_a_topic_beside_the_article_is_not_a_lookup(question):
     assert not analyze(question).lookup
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("What does Protocol 3 to the Convention require of VPN providers?", ("Protocol 3",)),
+        ("Summarise Annex II of the treaty", ("Annex II",)),
+        ("Explain the Convention's Schedule 2", ("Schedule 2",)),
+        ("Does the Convention allow protocols to be added?", ()),
+        ("What does part 2 of my question mean for Article 27?", ()),
+        ("Can a state join a protocol without joining the Convention?", ()),
+    ],
+)
+def test_numbered_parts_named_as_the_conventions(question, parts):
+    assert analyze(question).named_parts == parts

@@ -42,6 +42,7 @@ class Reason(StrEnum):
     UNKNOWN_RESOLUTION_PARAGRAPH = "unknown_resolution_paragraph"
     UNKNOWN_CHAPTER = "unknown_chapter"
     UNKNOWN_RECITAL = "unknown_recital"
+    UNKNOWN_PART = "unknown_part"
     OUT_OF_SCOPE = "abstain_out_of_scope"
 
 
@@ -128,6 +129,8 @@ class AbstentionPolicy:
                 return self._decide(
                     Reason.UNKNOWN_CHAPTER, number=roman(n), count=last, final=roman(last)
                 )
+        for part in a.named_parts:
+            return self._decide(Reason.UNKNOWN_PART, part=part)
         for label in a.named_recitals:
             if label not in self.catalog.by_label:
                 prefix, number = label.rsplit(" ", 1)

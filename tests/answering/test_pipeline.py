@@ -219,3 +219,11 @@ def test_one_word_the_text_never_uses_does_not_decide_abstention(bot):
     )
     assert not answer.abstained, answer.text
     assert answer.citations[0].label.startswith("Art. 1"), answer.text
+
+
+def test_a_numbered_protocol_or_annex_it_does_not_have_is_declined_by_name(bot):
+    answer = bot.ask("What does Protocol 3 to the Convention require of VPN providers?")
+    assert answer.abstained and not answer.citations
+    assert "Protocol 3" in answer.text
+    answer = bot.ask("Can a State Party join a protocol without being a party to the Convention?")
+    assert not answer.abstained and answer.citations[0].label.startswith("Art. 61"), answer.text
