@@ -41,14 +41,11 @@ ORDER = passage(
 REFUSE = passage(
     "Art. 40(21)",
     40,
-    "Nothing in this Convention shall oblige a requested State Party to extradite a person where "
-    "it has substantial grounds to believe the request aims to prosecute that person because of "
-    "sex, race, language, religion, nationality, ethnic origin or political opinions, in line "
-    "with article 24.",
+    "Nothing in this article shall oblige a requested State Party to extradite anyone it "
+    "believes, on substantial grounds, is sought in order to be punished for their political "
+    "opinions, religion, sex or ethnic origin, in line with article 24.",
 )
-MAYBE = passage(
-    "Art. 12(2)", 12, "A State Party may require that the offence be committed with intent."
-)
+MAYBE = passage("Art. 12(2)", 12, "A State Party may require intent as a condition of the offence.")
 PRESERVE = passage(
     "Art. 42(4)",
     42,

@@ -1,7 +1,8 @@
-"""A golden reference of the parsed structure: every provision's label, article title,
-chapter, paragraph and subparagraph counts, cross-references and a SHA-256 of its normalised
-text (hashes only, never the text). ``python -m tests.documents.golden --write SOURCE`` writes
-it from a source file; ``structure_diff`` lists what a parse changes against it."""
+"""A golden reference of the parsed structure: every provision's label, chapter, paragraph and
+subparagraph counts, cross-references and a SHA-256 of its normalised text, and of each
+article, chapter and note heading (hashes only, never the Convention's words).
+``python -m tests.documents.golden --write SOURCE`` writes it from a source file;
+``structure_diff`` lists what a parse changes against it."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def structure(resolution: Resolution, convention: Convention) -> dict:
     articles, provisions = {}, {}
     for a in convention.articles:
         articles[str(a.number)] = {
-            "title": a.title,
+            "title": _hash(a.title),
             "chapter": a.chapter,
             "paragraphs": sum(1 for p in a.paragraphs if p.number),
             "subparagraphs": sum(len(p.subparagraphs) for p in a.paragraphs),
@@ -54,10 +55,10 @@ def structure(resolution: Resolution, convention: Convention) -> dict:
     notes = {}
     for n in convention.notes:
         provisions[f"Interp. note {n.number}"] = _hash(n.text)
-        notes[f"Interp. note {n.number}"] = {"articles": n.articles, "heading": n.heading}
+        notes[f"Interp. note {n.number}"] = {"articles": n.articles, "heading": _hash(n.heading)}
     return {
         "articles": articles,
-        "chapters": [c.title for c in convention.chapters],
+        "chapters": [_hash(c.title) for c in convention.chapters],
         "resolution": {"paragraphs": len(resolution.paragraphs), "references": resolution_refs},
         "notes": notes,
         "provisions": provisions,

@@ -30,15 +30,14 @@ CHAPTERS = {
     9: ("IX", "Final provisions", range(59, 69)),
 }
 
+# Short titles read from the parse; every article's title (the long ones too) is checked by its
+# hash against tests/documents/golden_structure.json, so no long run of the text is kept here.
 TITLES = {
     1: "Statement of purpose",
     2: "Use of terms",
     3: "Scope of application",
-    4: "Offences established in accordance with other United Nations conventions and protocols",
     7: "Illegal access",
     11: "Misuse of devices",
-    13: "Information and communications technology system-related theft or fraud",
-    14: "Offences related to online child sexual abuse or child sexual exploitation material",
     17: "Laundering of proceeds of crime",
     22: "Jurisdiction",
     24: "Conditions and safeguards",
@@ -46,12 +45,8 @@ TITLES = {
     28: "Search and seizure of stored electronic data",
     35: "General principles of international cooperation",
     37: "Extradition",
-    40: "General principles and procedures relating to mutual legal assistance",
     41: "24/7 network",
-    42: "International cooperation for the purpose of expedited preservation of stored "
-    "electronic data",
     53: "Preventive measures",
-    56: "Implementation of the Convention through economic development and technical assistance",
     57: "Conference of the States Parties to the Convention",
     64: "Signature, ratification, acceptance, approval and accession",
     65: "Entry into force",
@@ -247,7 +242,7 @@ def test_wrapped_references_are_not_list_items(convention):
     # "paragraph 1 (a) (i) or (ii) of this article" must stay inside (b)
     p1 = convention.article(11).paragraphs[0]
     assert [s.letter for s in p1.subparagraphs] == ["a", "b"]
-    assert "referred to in paragraph 1 (a) (i) or (ii) of this article" in p1.subparagraphs[1].text
+    assert "paragraph 1 (a) (i) or (ii) of this article" in p1.subparagraphs[1].text
 
 
 def test_article_68_ends_before_witness_clause(convention):
@@ -330,13 +325,13 @@ def test_cross_references(convention):
         ("in accordance with article 24 of this Convention", [24]),
         ("the measures referred to in article 29;", [29]),
         ("established in accordance with articles 7 to 11 of this Convention", [7, 8, 9, 10, 11]),
-        ("as provided for in articles 23 and 35 of this Convention.", [23, 35]),
+        ("as set out in articles 23 and 35 of this Convention.", [23, 35]),
         ("defined in article 2 (e) includes", [2]),
         (
-            "in accordance with articles 57, paragraph 5 (g), 61 and 62 of the Convention",
+            "as foreseen in articles 57, paragraph 5 (g), 61 and 62 of this Convention",
             [57, 61, 62],
         ),
-        ("article 40, paragraph 21 (b) and (c) and paragraph 22, of this Convention", [40]),
+        ("article 40, paragraph 21 (b) and (c) and also paragraph 22, of this Convention", [40]),
         ("the provisions of article 46 of the United Nations Convention against Corruption", []),
         ("consistent with article 51 of the Charter of the United Nations", []),
         ("article 3 of that Convention", []),
@@ -391,20 +386,17 @@ def test_convention_preamble(convention):
     assert pre.startswith("The States Parties to the present Convention,")
     assert pre.endswith("Have agreed as follows:")
     assert "Chapter I" not in pre
-    assert "Bearing in mind the purposes and principles of the Charter" in pre
+    assert "Bearing in mind the purposes and principles" in pre
 
 
 def test_interpretative_notes(convention):
     notes = convention.notes
     assert [n.number for n in notes] == [1, 2, 3, 4, 5]
     assert [n.articles for n in notes] == [[2], [2], [17], [23, 35], [35]]
-    assert [n.heading for n in notes] == [
-        "Article 2",
-        "Article 2",
-        "Article 17",
-        "Articles 23 and 35, with regard to the term “investigation”",
-        "Article 35",
-    ]
+    headings = [n.heading for n in notes]
+    assert headings[:3] + headings[4:] == ["Article 2", "Article 2", "Article 17", "Article 35"]
+    assert headings[3].startswith("Articles 23 and 35, with regard to the term")
+    assert headings[3].endswith("“investigation”")  # the whole heading: by hash in the golden
     assert notes[0].text.startswith("The definition of the term “service provider”")
 
 

@@ -32,7 +32,7 @@ def test_quantities_compare_by_value(text, keys):
 
 
 def test_unsupported_quantities():
-    source = "on the ninetieth day after the date of deposit of the fortieth instrument"
+    source = "on the ninetieth day after the fortieth instrument is deposited"
     assert [q.text for q in unsupported_quantities("after the thirtieth instrument", source)] == [
         "thirtieth"
     ]
