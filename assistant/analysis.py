@@ -239,14 +239,14 @@ _REF_FORMS = (
     # "article twenty-seven"
     (
         re.compile(rf"\b(art(?:icle)?\.?)\s+({_WORDS})\b", re.I),
-        lambda m: f"{m.group(1)} {_NUMBER_WORDS[m.group(2).lower()]}",
+        lambda m: f"{m.group(1)} {_number(m.group(2))}",
     ),
     # "the 24th article", "the twenty-fourth article"
     (
         re.compile(
             rf"\bthe\s+(\d{{1,3}})(?:st|nd|rd|th)\s+article\b|\bthe\s+({_WORDS})\s+article\b", re.I
         ),
-        lambda m: f"article {m.group(1) or _NUMBER_WORDS[m.group(2).lower()]}",
+        lambda m: f"article {_number(m.group(1) or m.group(2))}",
     ),
     # "Art 27 b say?", "Article 2 letter h", "Article 2, point (h)"
     (
@@ -271,10 +271,7 @@ _REF_FORMS = (
             rf"\binterpretative\s+note\s+({_WORDS})\b",
             re.I,
         ),
-        lambda m: (
-            "interpretative note "
-            + str(m.group(1) or _NUMBER_WORDS[(m.group(2) or m.group(3)).lower()])
-        ),
+        lambda m: "interpretative note " + str(_number(next(g for g in m.groups() if g))),
     ),
     # "the fifth operative paragraph", "the resolution's fifth paragraph"
     (
@@ -286,13 +283,7 @@ _REF_FORMS = (
             re.I,
         ),
         lambda m: (
-            "paragraph "
-            + str(
-                next(int(g) for g in (m.group(1), m.group(3)) if g)
-                if (m.group(1) or m.group(3))
-                else _NUMBER_WORDS[(m.group(2) or m.group(4)).lower()]
-            )
-            + " of the resolution"
+            "paragraph " + str(_number(next(g for g in m.groups() if g))) + " of the resolution"
         ),
     ),
 )
@@ -358,8 +349,8 @@ def recital_refs(text: str) -> list[str]:
         if not number:
             number = m.group(5)
             doc = "resolution" if re.search(r"\bresolution\b", text, re.I) else "convention"
-        n = int(number) if number.isdigit() else _NUMBER_WORDS[number.lower()]
-        out.append(f"{'Res.' if doc.lower() == 'resolution' else 'Conv.'} recital {n}")
+        label = "Res." if doc.lower() == "resolution" else "Conv."
+        out.append(f"{label} recital {_number(number)}")
     return list(dict.fromkeys(out))
 
 
@@ -379,6 +370,16 @@ _ROMAN = {"i": 1, "v": 5, "x": 10}
 def _roman(numeral: str) -> int:
     values = [_ROMAN[c] for c in numeral.lower()]
     return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
+
+
+def _number(token: str) -> int:
+    """A number written in figures, in words ("five", "fifth") or in Roman numerals ("IV")."""
+    token = token.lower()
+    if token.isdigit():
+        return int(token)
+    if token in _NUMBER_WORDS:
+        return _NUMBER_WORDS[token]
+    return _roman(token)
 
 
 def roman(number: int) -> str:
@@ -411,16 +412,7 @@ def part_refs(text: str) -> list[str]:
 
 def chapter_refs(text: str) -> list[int]:
     """Chapters named by number ("Chapter IV", "chapter 4", "chapter four")."""
-    out = []
-    for m in _CHAPTER_REF.finditer(text):
-        token = m.group(1).lower()
-        if token.isdigit():
-            out.append(int(token))
-        elif re.fullmatch(r"[ivx]+", token):
-            out.append(_roman(token))
-        else:
-            out.append(_NUMBER_WORDS[token])
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(_number(m.group(1)) for m in _CHAPTER_REF.finditer(text)))
 
 
 def note_refs(text: str) -> list[int]:

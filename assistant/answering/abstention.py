@@ -97,6 +97,7 @@ class AbstentionPolicy:
         self.articles = set(catalog.article_numbers)
         self.last_article = max(self.articles, default=0)
         self.chapters = catalog.chapter_numbers  # read once, not per question
+        self.note_count = len(catalog.by_source(SourceKind.NOTES))
 
     def before_retrieval(self, a: QueryAnalysis) -> Decision | None:
         """Questions declined from their form alone."""
@@ -119,18 +120,17 @@ class AbstentionPolicy:
                 return self._decide(
                     Reason.UNKNOWN_PARAGRAPH, article=r.article, paragraph=r.paragraph
                 )
-        notes = len(self.catalog.by_source(SourceKind.NOTES))
         for n in a.named_notes:
-            if not 1 <= n <= notes:
-                return self._decide(Reason.UNKNOWN_NOTE, number=n, count=notes)
+            if not 1 <= n <= self.note_count:
+                return self._decide(Reason.UNKNOWN_NOTE, number=n, count=self.note_count)
         for n in a.named_chapters:
             if n not in self.chapters:
                 last = max(self.chapters, default=0)
                 return self._decide(
                     Reason.UNKNOWN_CHAPTER, number=roman(n), count=last, final=roman(last)
                 )
-        for part in a.named_parts:
-            return self._decide(Reason.UNKNOWN_PART, part=part)
+        if a.named_parts:  # the text has no numbered protocol, annex or part at all
+            return self._decide(Reason.UNKNOWN_PART, part=a.named_parts[0])
         for label in a.named_recitals:
             if label not in self.catalog.by_label:
                 prefix, number = label.rsplit(" ", 1)

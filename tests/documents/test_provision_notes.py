@@ -22,10 +22,16 @@ PLAIN_TERMS = {"states parties", "property", "emergency", "seizure", "freezing",
 
 
 @pytest.fixture(scope="module")
-def official(mirror_dir):
+def chunks(mirror_dir):
+    """Every chunk of the mirror's documents, read once for this module."""
     settings = Settings(source_dir=mirror_dir)
     corpus = load_corpus(settings, download_missing=False, progress=False)
-    chunks = [c for cs in chunk_corpus(corpus, "conv").values() for c in cs if c.source.official]
+    return [c for cs in chunk_corpus(corpus, "conv").values() for c in cs]
+
+
+@pytest.fixture(scope="module")
+def official(chunks):
+    chunks = [c for c in chunks if c.source.official]
     defined = set()
     for c in chunks:
         if c.article == 2 and "shall mean" in c.text:
@@ -36,12 +42,10 @@ def official(mirror_dir):
 
 
 @pytest.fixture(scope="module")
-def briefing(mirror_dir):
+def briefing(chunks):
     """The UNIS article's sections in the mirror, by label."""
-    settings = Settings(source_dir=mirror_dir)
-    corpus = load_corpus(settings, download_missing=False, progress=False)
     out: dict[str, str] = {}
-    for c in (c for cs in chunk_corpus(corpus, "conv").values() for c in cs):
+    for c in chunks:
         if c.label.startswith(UNIS_PREFIX):
             out[c.label] = f"{out.get(c.label, '')} {c.sentence()}".strip()
     return out
