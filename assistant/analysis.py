@@ -69,6 +69,12 @@ class QueryAnalysis:
     refers_back: bool = False  # reads as a follow-up (when there is a conversation)
     lookup: bool = False  # only asks what the named articles say ("What does Article 14 say?")
     parts: tuple[str, ...] = field(default_factory=tuple)  # sub-questions of a multi-part one
+    topic: str = ""  # the question without how the answer should look or whom it is for
+
+    @property
+    def searched(self) -> str:
+        """What retrieval and the in-scope model read: the topic, else the whole question."""
+        return self.topic or self.question
 
     def has(self, intent: Intent) -> bool:
         return intent in self.intents
@@ -523,6 +529,21 @@ _PART_SPLIT = re.compile(
 )
 
 
+def topic_of(text: str) -> str:
+    """The question without its framing ([framing]: "In plain language, ...", "For our NGO's
+    submission, ...", "quote the exact wording of ..."); the question itself when taking the
+    framing out would leave fewer than three words."""
+    pattern = _compiled("framing", "forms")
+    out = text
+    for _ in range(3):  # "I need to brief a minister: in a sentence or two, what ..."
+        shorter = " ".join(pattern.sub(" ", out).split())
+        if shorter == out:
+            break
+        out = shorter
+    out = re.sub(r"\s+([?.!])", r"\1", out).strip(" ,;:")
+    return out if out != text and len(re.findall(r"\w+", out)) >= 3 else ""
+
+
 def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
     """Read the question. ``conversation``: there are earlier turns it may refer back to."""
     text = question
@@ -568,4 +589,5 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
         refers_back=refers,
         lookup=is_lookup(refs_text),
         parts=parts if len(parts) > 1 else (),
+        topic=topic_of(text),
     )

@@ -460,3 +460,60 @@ def test_a_topic_beside_the_article_is_not_a_lookup(question):
 )
 def test_numbered_parts_named_as_the_conventions(question, parts):
     assert analyze(question).named_parts == parts
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        (
+            "In plain language, what does a preservation order do?",
+            "what does a preservation order do?",
+        ),
+        (
+            "Yes or no, with a short explanation: may a State make reservations?",
+            "may a State make reservations?",
+        ),
+        ("For our NGO's submission, what protects human rights?", "what protects human rights?"),
+        (
+            "As a journalist, what counts as child sexual abuse material?",
+            "what counts as child sexual abuse material?",
+        ),
+        (
+            "I need to brief a minister: in a sentence or two, what is the treaty for?",
+            "what is the treaty for?",
+        ),
+        ("Please answer citing the article: who runs the Conference?", "who runs the Conference?"),
+        (
+            "Could you quote me the exact wording of the rule on extradition?",
+            "the rule on extradition?",
+        ),
+        (
+            "What does the treaty say on confiscation, with the article number?",
+            "What does the treaty say on confiscation?",
+        ),
+        (
+            "How should I answer a client who asks whether data can be preserved?",
+            "whether data can be preserved?",
+        ),
+    ],
+)
+def test_framing_is_not_the_topic(question, topic):
+    a = analyze(question)
+    assert a.topic == topic
+    assert a.searched == topic
+    assert a.question == question  # the analysis itself still reads the whole question
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Do countries have to copy the definitions word for word into national law?",  # asked
+        "What is the Convention for?",  # nothing to take out
+        "Can you quote Article 5?",  # too little would be left
+        "For how long must traffic data be preserved?",  # "for" is not an audience here
+    ],
+)
+def test_a_question_without_framing_is_searched_whole(question):
+    a = analyze(question)
+    assert a.topic == ""
+    assert a.searched == question

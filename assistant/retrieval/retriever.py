@@ -172,7 +172,7 @@ class HybridRetriever:
         """Rank passages for the analysed question. For a follow-up, ``context`` (the earlier
         question) and ``boost_labels`` (what the earlier answer cited) only disambiguate: the
         follow-up's own rankings weigh most."""
-        question = analysis.question
+        question = analysis.searched
         lists, dense_score, q_best, vector = self._rankings(question, 1.0)
         top_declined = self.questions.nearest_declined(vector)
         if context:
