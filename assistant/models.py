@@ -225,6 +225,7 @@ class Passage:
     tail: str = ""
     similarity: float = 0.0  # cosine similarity to the question (0 when outside the dense top)
     question_similarity: float = 0.0  # best cosine of the question to one of our questions on it
+    question_support: float = 0.0  # mean cosine to the (up to) three closest of our questions on it
     matched_question: str = ""  # that question of the question index
     yes_no: str = ""  # its recorded yes/no answer, if any
     pages: list[int] = field(default_factory=list)  # official PDF pages of the provision

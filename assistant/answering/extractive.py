@@ -211,6 +211,7 @@ class ExtractiveAnswerer:
                     self.coverage.share(p, wanted),
                     p.similarity,
                     p.question_similarity,
+                    p.question_support,
                     float(kind),
                     float(p.article == 2 and p.source == SourceKind.CONVENTION),
                     float(p.source == SourceKind.CONVENTION),

@@ -1,11 +1,12 @@
 """Which retrieved provisions an answer cites: a listwise (softmax) model over features of
 each candidate of the answer pool (:meth:`ExtractiveAnswerer.features`: fused score, question
-coverage, similarity to the provision and to our questions on it, whether it states what is
-asked, the hand-set fit, whether a follow-up's earlier answer cited its article, whether it is
-an international cooperation provision for a question that involves no other country), fitted
-on the tuning set by ``python -m evals.selector --write`` and stored in
-``assistant/data/selector.toml`` per embedding model family. The answer cites the likeliest
-candidate, and any other whose share of the probability reaches the threshold.
+coverage, similarity to the provision, to the closest of our questions on it and to its three
+closest on average, whether it states what is asked, the hand-set fit, whether a follow-up's
+earlier answer cited its article, whether it is an international cooperation provision for a
+question that involves no other country), fitted on the tuning set by ``python -m evals.selector
+--write`` and stored in ``assistant/data/selector.toml`` per embedding model family. The answer
+cites the likeliest candidate, and any other whose share of the probability reaches the
+threshold.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ FEATURES = (
     "coverage",
     "similarity",
     "question_similarity",
+    "question_support",
     "states_asked_kind",
     "definition",
     "official_text",

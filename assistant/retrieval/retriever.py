@@ -32,6 +32,15 @@ from assistant.models import Chunk, Passage, SourceKind
 from assistant.retrieval.weights import FusionWeights
 
 
+@dataclass(frozen=True)
+class QuestionMatch:
+    """How a user's question matches our questions on one provision."""
+
+    similarity: float  # to the closest of them
+    question: IndexedQuestion  # that question
+    support: float  # mean similarity to the (up to) three closest: several agree, not one
+
+
 @dataclass
 class Retrieval:
     """What the retriever found, with the signals the abstention policy reads."""
@@ -121,17 +130,23 @@ class HybridRetriever:
 
     def _question_hits(
         self, vector: list[float], text: str
-    ) -> tuple[list[Chunk], list[Chunk], dict[str, tuple[float, IndexedQuestion]]]:
+    ) -> tuple[list[Chunk], list[Chunk], dict[str, QuestionMatch]]:
         """Provisions by their best dense and best lexical question match."""
-        best: dict[str, tuple[float, IndexedQuestion]] = {}
+        sims: dict[str, list[float]] = defaultdict(list)
+        first: dict[str, IndexedQuestion] = {}
         dense_order: list[Chunk] = []
         for q, sim in self.questions.dense(vector, 3 * self.n):
             chunk = self._chunk_for(q.label)
             if chunk is None:
                 continue
-            if q.label not in best:
-                best[q.label] = (sim, q)
+            if q.label not in first:
+                first[q.label] = q
                 dense_order.append(chunk)
+            sims[q.label].append(sim)
+        best = {
+            label: QuestionMatch(v[0], first[label], sum(v[:3]) / len(v[:3]))
+            for label, v in sims.items()
+        }
         lexical_order: list[Chunk] = []
         seen = set()
         for doc, _ in self.question_lexical.search(text, 3 * self.n):
@@ -221,14 +236,9 @@ class HybridRetriever:
 
         candidates = []
         for c, s in ranked[: max(self.n, 3 * k)]:
-            sim, q = q_best.get(c.label, (0.0, None))
             candidates.append(
                 self._passage(
-                    c,
-                    score=s,
-                    similarity=dense_score.get(c.id, 0.0),
-                    question_similarity=sim,
-                    matched_question=q,
+                    c, score=s, similarity=dense_score.get(c.id, 0.0), match=q_best.get(c.label)
                 )
             )
         units = self._with_notes(self._per_article(candidates, self.lead_articles), candidates)
@@ -244,7 +254,7 @@ class HybridRetriever:
             named_labels=named_labels,
             definitions=[self._passage(c, score=1.0) for c in definitions],
             top_dense=max((s for cid, s in dense_score.items()), default=0.0),
-            top_question=max((s for s, _ in q_best.values()), default=0.0),
+            top_question=max((m.similarity for m in q_best.values()), default=0.0),
             top_declined=top_declined,
             parts=[self._part(part, analysis) for part in analysis.parts],
             earlier=list(boost_labels or []),
@@ -264,8 +274,7 @@ class HybridRetriever:
         lists, dense_score, q_best, _ = self._rankings(text, 1.0)
         out = []
         for c, s in self._fuse(lists, analysis)[:n]:
-            sim, q = q_best.get(c.label, (0.0, None))
-            out.append(self._passage(c, s, dense_score.get(c.id, 0.0), sim, q))
+            out.append(self._passage(c, s, dense_score.get(c.id, 0.0), q_best.get(c.label)))
         return out
 
     def _fuse(self, lists, analysis: QueryAnalysis) -> list[tuple[Chunk, float]]:
@@ -308,8 +317,7 @@ class HybridRetriever:
         c: Chunk,
         score: float = 0.0,
         similarity: float = 0.0,
-        question_similarity: float = 0.0,
-        matched_question: IndexedQuestion | None = None,
+        match: QuestionMatch | None = None,
     ) -> Passage:
         return Passage(
             id=c.id,
@@ -327,9 +335,10 @@ class HybridRetriever:
             chapeau=c.chapeau,
             tail=c.tail,
             similarity=similarity,
-            question_similarity=question_similarity,
-            matched_question=matched_question.text if matched_question else "",
-            yes_no=matched_question.yes_no if matched_question else "",
+            question_similarity=match.similarity if match else 0.0,
+            question_support=match.support if match else 0.0,
+            matched_question=match.question.text if match else "",
+            yes_no=match.question.yes_no if match else "",
             pages=list(c.pages),
             url=c.url,
         )

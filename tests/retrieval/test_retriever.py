@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.analysis import analyze
 
 
@@ -110,3 +112,22 @@ def test_asked_time_limit_lifts_provisions_that_state_one(bot):
     assert score(bot.retriever, "Art. 42(8)") > score(flat, "Art. 42(8)")  # states 60 days
     no_number = next(p.label for p in lifted if p.article == 42 and "day" not in p.text)
     assert score(bot.retriever, no_number) == score(flat, no_number)
+
+
+def test_question_support_is_the_mean_of_the_three_closest_questions(bot):
+    """Besides the closest of our questions on a provision, the mean similarity of its three
+    closest: several of our questions agreeing weigh more than one lucky match."""
+    q = analyze("Is knocking a server offline with a flood of junk traffic a crime?")
+    r = bot.retriever.search(q)
+    vector = bot.retriever.embed(q.searched)
+    hits = bot.retriever.questions.dense(vector, 3 * bot.retriever.n)
+    matched = [p for p in r.candidates if p.matched_question]
+    assert matched
+    for p in matched[:5]:
+        sims = sorted((s for x, s in hits if x.label == p.label), reverse=True)
+        assert p.question_similarity == pytest.approx(sims[0])
+        assert p.question_support == pytest.approx(sum(sims[:3]) / len(sims[:3]))
+        assert p.question_support <= p.question_similarity
+    assert any(p.question_support < p.question_similarity for p in matched)
+    unmatched = [p for p in r.candidates if not p.matched_question]
+    assert all(p.question_support == 0.0 for p in unmatched)
