@@ -102,6 +102,8 @@ def rewrite(question: str, earlier: str, terms: Iterable[str]) -> str:
     terms = sorted(terms, key=len, reverse=True)
     new = next((t for t in terms if re.search(rf"\b{re.escape(t)}\b", topic, re.I)), None)
     if new is None:
+        new = _by_modifier(topic, earlier, terms)
+    if new is None:
         return ""
     for old in terms:
         if old.lower() != new.lower() and re.search(rf"\b{re.escape(old)}\b", earlier, re.I):
@@ -111,6 +113,27 @@ def rewrite(question: str, earlier: str, terms: Iterable[str]) -> str:
     if m and m.group(1).lower() not in _FUNCTION_WORDS and m.group(0).lower() != new.lower():
         return earlier[: m.start()] + new + earlier[m.end() :]
     return ""
+
+
+def _by_modifier(topic: str, earlier: str, terms: list[str]) -> str | None:
+    """The defined term a loosely worded topic stands for: "the content of calls" is "content
+    data" when the earlier question asked about "traffic data" (a term of the same head word)
+    and the topic has the word that tells the two apart."""
+    words = {w.lower() for w in re.findall(r"[\w-]+", topic)}
+    for t in terms:
+        parts = t.lower().split()
+        if len(parts) < 2 or parts[0] not in words:
+            continue
+        same_head = [
+            o
+            for o in terms
+            if o.lower() != t.lower()
+            and o.lower().split()[-1] == parts[-1]
+            and re.search(rf"\b{re.escape(o)}\b", earlier, re.I)
+        ]
+        if same_head:
+            return t
+    return None
 
 
 def resolve(question: str, history: list[Turn] | None, terms: Iterable[str] = ()) -> Followup:

@@ -62,6 +62,22 @@ TERMS = ("traffic data", "content data", "subscriber information", "personal dat
             "Must subscriber information be kept confidential?",
             "Must traffic data be kept confidential?",
         ),
+        (  # loosely worded: the word that tells two terms of the same head word apart
+            "What about the content of calls?",
+            "Can police collect traffic data in real time?",
+            "Can police collect content data in real time?",
+        ),
+        (
+            "And for the content of emails?",
+            "Must a provider preserve traffic data quickly?",
+            "Must a provider preserve content data quickly?",
+        ),
+        (  # "subscriber information" has another head word than the earlier "traffic data"
+            "What about subscriber details?",
+            "Can police collect traffic data in real time?",
+            "",
+        ),
+        ("What about the content of calls?", "Can police search a computer?", ""),  # no such term
         ("Can they refuse it?", "Can police collect traffic data?", ""),  # no new topic
         ("And can they search a computer?", "Can police collect traffic data?", ""),  # a question
         ("What about extradition?", "Can police collect traffic data?", ""),  # not a defined term
