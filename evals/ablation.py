@@ -74,6 +74,7 @@ CONFIGS = [
         "selector without the earlier-answer and cooperation features",
         selector_off=("earlier_article", "cooperation_unasked"),
     ),
+    Config("selector without question support", selector_off=("question_support",)),
     Config(
         "parts cited whatever their probability, several from 0.05",
         style={"part_min": 0.0},
