@@ -124,14 +124,12 @@ def _by_modifier(topic: str, earlier: str, terms: list[str]) -> str | None:
         parts = t.lower().split()
         if len(parts) < 2 or parts[0] not in words:
             continue
-        same_head = [
-            o
-            for o in terms
-            if o.lower() != t.lower()
+        if any(
+            o.lower() != t.lower()
             and o.lower().split()[-1] == parts[-1]
             and re.search(rf"\b{re.escape(o)}\b", earlier, re.I)
-        ]
-        if same_head:
+            for o in terms
+        ):
             return t
     return None
 
