@@ -70,6 +70,7 @@ class QueryAnalysis:
     lookup: bool = False  # only asks what the named articles say ("What does Article 14 say?")
     parts: tuple[str, ...] = field(default_factory=tuple)  # sub-questions of a multi-part one
     topic: str = ""  # the question without how the answer should look or whom it is for
+    language: str | None = None  # the language it is written in, when not English ("French")
 
     @property
     def searched(self) -> str:
@@ -209,6 +210,7 @@ def _number_words() -> dict[str, int]:
 
 _NUMBER_WORDS = _number_words()
 _WORDS = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+_THE = r"(?:the|its|(?:the\s+)?(?:convention|treaty)['’]s)"
 # Other ways of naming a provision, rewritten as "Article N(p)" before references are read.
 _REF_FORMS = (
     # "paragraph 8 of Article 42", "subparagraph (b) of article 27"
@@ -247,10 +249,11 @@ _REF_FORMS = (
         re.compile(rf"\b(art(?:icle)?\.?)\s+({_WORDS})\b", re.I),
         lambda m: f"{m.group(1)} {_number(m.group(2))}",
     ),
-    # "the 24th article", "the twenty-fourth article"
+    # "the 24th article", "the twenty-fourth article", "the Convention's first article"
     (
         re.compile(
-            rf"\bthe\s+(\d{{1,3}})(?:st|nd|rd|th)\s+article\b|\bthe\s+({_WORDS})\s+article\b", re.I
+            rf"\b{_THE}\s+(\d{{1,3}})(?:st|nd|rd|th)\s+article\b|\b{_THE}\s+({_WORDS})\s+article\b",
+            re.I,
         ),
         lambda m: f"article {_number(m.group(1) or m.group(2))}",
     ),
@@ -529,6 +532,25 @@ _PART_SPLIT = re.compile(
 )
 
 
+def language_of(text: str) -> str | None:
+    """The language (or script) a question is written in when it is not English ([language]
+    rules): ``None`` for English, or when too little text tells."""
+    lang = rules()["language"]
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return None
+    for name, pattern in lang["scripts"].items():
+        if len(re.findall(pattern, text)) > len(letters) / 2:
+            return name
+    words = [w for w in re.findall(r"[^\W\d_]+", text.lower()) if len(w) > 1 or w in "aeoyé"]
+    if len(words) < len(re.findall(r"\S+", text)) / 2:  # spelled-out letters, not words
+        return None
+    english = sum(w in set(lang["english"]) for w in words)
+    counts = {name: sum(w in set(ws) for w in words) for name, ws in lang["words"].items()}
+    name, best = max(counts.items(), key=lambda kv: kv[1])
+    return name if best >= int(lang["min_words"]) and best > 2 * english else None
+
+
 def topic_of(text: str) -> str:
     """The question without its framing ([framing]: "In plain language, ...", "For our NGO's
     submission, ...", "quote the exact wording of ..."); the question itself when taking the
@@ -590,4 +612,5 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
         lookup=is_lookup(refs_text),
         parts=parts if len(parts) > 1 else (),
         topic=topic_of(text),
+        language=language_of(text),
     )

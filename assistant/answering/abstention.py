@@ -34,6 +34,7 @@ from assistant.retrieval.retriever import Retrieval
 class Reason(StrEnum):
     INJECTION = "injection_refusal"
     STATUS = "status_question"
+    NOT_ENGLISH = "not_english"
     NATIONAL_LAW = "national_law"
     OTHER_INSTRUMENT = "abstain_other_instrument"
     UNKNOWN_ARTICLE = "unknown_article"
@@ -103,6 +104,8 @@ class AbstentionPolicy:
         """Questions declined from their form alone."""
         if a.injection:
             return self._decide(Reason.INJECTION)
+        if a.language:
+            return self._decide(Reason.NOT_ENGLISH, language=a.language)
         if a.status:
             return self._decide(Reason.STATUS)
         if a.other_instrument and not a.mentions_this_convention:

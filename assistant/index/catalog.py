@@ -64,8 +64,11 @@ class Catalog:
         return hits or chunks
 
     def has_provision(self, article: int, paragraph: str) -> bool:
-        """Does the article have this paragraph/subparagraph ("21", "21(b)", "b")?"""
-        return any(paragraph_within(c.paragraph, paragraph) for c in self.article(article))
+        """Does the article have this paragraph/subparagraph ("21", "21(b)", "b")? An article
+        without numbered or lettered provisions (Article 48) has none."""
+        return any(
+            c.paragraph and paragraph_within(c.paragraph, paragraph) for c in self.article(article)
+        )
 
     def _definitions(self) -> dict[str, Chunk]:
         """Defined term (lower case) -> its Article 2 chunk."""

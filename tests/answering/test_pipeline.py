@@ -97,6 +97,14 @@ def test_injection_is_refused(bot):
     assert a.abstained and not a.citations and "Art. 70" not in a.text
 
 
+def test_a_question_not_in_english_is_declined_by_its_language(bot):
+    a = bot.ask(
+        "Quelles sont les obligations prévues par la Convention en matière de blanchiment ?"
+    )
+    assert a.abstained and not a.citations
+    assert "seems to be in French" in a.text and "does not address" not in a.text
+
+
 @pytest.mark.parametrize("question", ["What does Article 99 say?", "Summarise art. 0"])
 def test_unknown_article_gets_a_clear_message(bot, question):
     a = bot.ask(question)
@@ -108,6 +116,20 @@ def test_an_inserted_article_that_does_not_exist_is_refused(bot):
     a = bot.ask("Give me the exact wording of Article 12 bis on deepfakes.")
     assert a.abstained and not a.citations
     assert "no Article 12 bis" in a.text
+
+
+@pytest.mark.parametrize(
+    ("question", "article", "paragraph"),
+    [
+        ("What does Article 42(20) say?", 42, "20"),
+        ("Quote Article 48(9), the clause on searches abroad.", 48, "9"),  # 48: one paragraph
+        ("What does Article 27(d) provide?", 27, "d"),
+    ],
+)
+def test_a_paragraph_the_article_does_not_have_is_refused(bot, question, article, paragraph):
+    a = bot.ask(question)
+    assert a.abstained and not a.citations
+    assert f"Article {article} of the Convention has no provision ({paragraph})" in a.text
 
 
 @pytest.mark.parametrize(
