@@ -17,11 +17,18 @@ def write_models(path: Path, header: list[str], models: dict[str, dict]) -> None
     """``header`` as comment lines, then per family its scalar entries and its weights."""
     lines = [f"# {line}" for line in header]
     for name, m in sorted(models.items()):
-        lines += ["", f'[model."{name}"]']
-        lines += [f"{k} = {json.dumps(v)}" for k, v in m.items() if k != "weights"]
-        lines += [f'[model."{name}".weights]']
-        lines += [f"{k} = {v!r}" for k, v in m["weights"].items()]
+        lines += ["", *_table(f'model."{name}"', m)]
     path.write_text("\n".join(lines) + "\n")
+
+
+def _table(key: str, table: dict) -> list[str]:
+    """A TOML table: its scalar entries, then its sub-tables (``weights``, a sub-model)."""
+    lines = [f"[{key}]"]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in table.items() if not isinstance(v, dict)]
+    for k, v in table.items():
+        if isinstance(v, dict):
+            lines += _table(f"{key}.{k}", v)
+    return lines
 
 
 def store_model(file_name: str, family: str, model: dict, header: list[str]) -> Path:

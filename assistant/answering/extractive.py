@@ -104,11 +104,15 @@ class ExtractiveAnswerer:
         pool = self.pool(retrieval)
         if not pool:
             return []
-        wanted = self.coverage.wanted(question)
+        wanted = self.coverage.wanted(a.searched)
         several = a.has(Intent.MULTI) or a.has(Intent.OVERVIEW) or bool(retrieval.parts)
         if self.selector is not None:  # the learned choice: probabilities over the pool
             probs = self.selector.probabilities(self.features(pool, retrieval, wanted))
             score = {p.id: pr for p, pr in zip(pool, probs, strict=True)}
+            if self.selector.several is not None:
+                several = self.selector.several.asks_several(
+                    self.several_features(pool, probs, retrieval)
+                )
             threshold = self.selector.several_threshold if several else self.selector.threshold
 
             def further(p: Passage, chosen: list[Passage]) -> bool:
@@ -225,6 +229,31 @@ class ExtractiveAnswerer:
                 ]
             )
         return rows
+
+    @staticmethod
+    def several_features(
+        pool: list[Passage], probs: list[float], retrieval: Retrieval
+    ) -> list[float]:
+        """What the learned "several provisions asked?" model reads (see
+        :class:`assistant.answering.selector.SeveralModel`)."""
+        a = retrieval.analysis
+        best: dict[tuple, float] = {}
+        for p, pr in sorted(zip(pool, probs, strict=True), key=lambda t: -t[1]):
+            best.setdefault(p.unit_key, pr)
+        first, second, third = (sorted(best.values(), reverse=True) + [0.0, 0.0, 0.0])[:3]
+        q = a.searched
+        return [
+            first,
+            second,
+            third,
+            second / first if first else 0.0,
+            float(a.has(Intent.MULTI) or a.has(Intent.OVERVIEW) or bool(retrieval.parts)),
+            float(len(retrieval.parts)),
+            float(a.has(Intent.MULTI)),
+            len(q.split()) / 20,
+            float(q.count(" and ") + q.count(",")),
+            float(q.count("?")),
+        ]
 
     def _fit(self, p: Passage, retrieval: Retrieval, wanted: dict[str, float]) -> float:
         """How well a provision answers: its fused score, weighed by how much of the question

@@ -6,7 +6,13 @@ earlier answer cited its article, whether it is an international cooperation pro
 question that involves no other country), fitted on the tuning set by ``python -m evals.selector
 --write`` and stored in ``assistant/data/selector.toml`` per embedding model family. The answer
 cites the likeliest candidate, and any other whose share of the probability reaches the
-threshold.
+threshold: a low one when the question asks for several provisions, a high one otherwise.
+
+Whether a question asks for several provisions is itself learned (:class:`SeveralModel`): a
+logistic model over how the probability spreads across the pool's best three articles, the
+question analysis's own reading (a multi-part question, "compare", "both") and the question's
+form (length, conjunctions, question marks), fitted on the same tuning items (multi-article
+items against the rest, on held-out selector probabilities).
 """
 
 from __future__ import annotations
@@ -30,12 +36,42 @@ FEATURES = (
     "cooperation_unasked",
 )
 
+SEVERAL_FEATURES = (
+    "first",  # probability of the likeliest article
+    "second",  # ... of the second likeliest
+    "third",
+    "second_share",  # second / first
+    "read_as_several",  # the question analysis reads several things asked
+    "parts",  # how many parts the question splits into
+    "multi",  # "compare", "both", "and what about"
+    "length",  # words / 20
+    "conjunctions",  # " and " and commas
+    "question_marks",
+)
+
+
+@dataclass(frozen=True)
+class SeveralModel:
+    """Does the question ask for provisions of several articles?"""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def probability(self, row: list[float]) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, row, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def asks_several(self, row: list[float]) -> bool:
+        return self.probability(row) >= self.threshold
+
 
 @dataclass(frozen=True)
 class Selector:
     weights: tuple[float, ...]
     threshold: float  # a further provision is cited from this probability
     several_threshold: float = 0.1  # ... when the question asks for several
+    several: SeveralModel | None = None  # None: as the question analysis reads it
 
     def probabilities(self, rows: list[list[float]]) -> list[float]:
         """Each candidate's probability of being the provision that answers (sums to 1)."""
@@ -55,8 +91,16 @@ class Selector:
         data = tomllib.loads(raw).get("model", {}).get(family)
         if not data:
             return None
+        several = data.get("several")
         return cls(
             tuple(float(data["weights"].get(f, 0.0)) for f in FEATURES),
             float(data["threshold"]),
             float(data.get("several_threshold", 0.1)),
+            SeveralModel(
+                tuple(float(several["weights"].get(f, 0.0)) for f in SEVERAL_FEATURES),
+                float(several["bias"]),
+                float(several["threshold"]),
+            )
+            if several
+            else None,
         )
