@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.answering.selector import FEATURES, Selector
+from assistant.answering.selector import FEATURES, SEVERAL_FEATURES, Selector, SeveralModel
 from evals.selector import fit_listwise
 
 
@@ -58,3 +58,56 @@ def test_answer_cites_the_selectors_first_choice(bot):
     best = pool[int(np.argmax(probs))]
     assert best.label == "Art. 27(b)"
     assert ex.choose(r.query, r)[0].label == best.label
+
+
+def test_several_model_is_loaded_with_the_selector():
+    sel = Selector.load("convention-minilm")
+    assert sel.several is not None
+    assert len(sel.several.weights) == len(SEVERAL_FEATURES)
+    assert 0.0 < sel.several.threshold < 1.0
+
+
+def test_several_model_probability_is_logistic():
+    m = SeveralModel(
+        weights=(1.0,) + (0.0,) * (len(SEVERAL_FEATURES) - 1), bias=-1.0, threshold=0.5
+    )
+    row = [0.0] * len(SEVERAL_FEATURES)
+    assert m.probability(row) == pytest.approx(1 / (1 + np.exp(1.0)))
+    assert not m.asks_several(row)
+    assert m.asks_several([2.0] + row[1:])  # z = 1: p = 0.73
+
+
+@pytest.mark.parametrize(
+    ("question", "several"),
+    [
+        ("How long must a provider preserve data at our request?", False),
+        (
+            "Which powers let investigators get a provider's customer records, and which let "
+            "them intercept the content of messages in real time?",
+            True,
+        ),
+    ],
+)
+def test_the_answerer_reads_whether_several_provisions_are_asked(bot, question, several):
+    ex = bot.ensure_ready().extractive
+    r = bot.pipeline.until_gate(question).retrieval
+    pool = ex.pool(r)
+    probs = ex.selector.probabilities(ex.features(pool, r, ex.coverage.wanted(r.query)))
+    row = ex.several_features(pool, probs, r)
+    assert len(row) == len(SEVERAL_FEATURES)
+    assert ex.selector.several.asks_several(row) is several
+    units = {p.unit_key for p in ex.choose(question, r)}
+    assert (len(units) > 1) is several
+
+
+def test_model_files_keep_nested_models(tmp_path):
+    from evals.model_file import read_models, write_models
+
+    path = tmp_path / "m.toml"
+    model = {
+        "threshold": 0.5,
+        "weights": {"a": 1.5},
+        "several": {"threshold": 0.25, "bias": -2.0, "weights": {"first": -1.0}},
+    }
+    write_models(path, ["header"], {"fam": model})
+    assert read_models(path) == {"fam": model}

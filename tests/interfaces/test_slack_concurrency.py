@@ -214,8 +214,12 @@ def test_restart_loses_no_history_and_answers_nothing_twice(
     first_answer = bot.ask(SUBSCRIBER_Q)
     expected = bot.ask(SAFEGUARDS_Q, history=[(SUBSCRIBER_Q, first_answer.text)])
     without = bot.ask(SAFEGUARDS_Q)
-    assert [c.label for c in expected.citations] != [c.label for c in without.citations]
-    for c in expected.citations:  # answered with the history from before the restart
+    # answered with the history from before the restart: read as a follow-up to it, which the
+    # same question alone is not
+    assert expected.notice.startswith("Read as a follow-up to") and not without.notice
+    assert "Read as a follow-up to" in follow_up.blocks_text
+    assert SUBSCRIBER_Q in follow_up.blocks_text
+    for c in expected.citations:
         assert f"[{c.label}]" in follow_up.blocks_text
     assert "recorded as helpful" in thanks.blocks_text
     state = Database(data / "state.sqlite3")
