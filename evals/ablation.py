@@ -76,6 +76,10 @@ CONFIGS = [
     ),
     Config("selector without question support", selector_off=("question_support",)),
     Config(
+        "several provisions read from the wording (no learned several model)",
+        selector={"several": None},
+    ),
+    Config(
         "parts cited whatever their probability, several from 0.05",
         style={"part_min": 0.0},
         selector={"several_threshold": 0.05},

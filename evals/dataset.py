@@ -1,8 +1,8 @@
 """Question sets (schema in evals/SCHEMA.md): the tuning set and the frozen blind test set.
 
 - ``tuning``: ``evals/gold.jsonl`` (session 1) and ``evals/tuning_extra.jsonl`` (more in-scope
-  and out-of-scope questions for calibrating abstention, written in session 2 by a writer who
-  never saw the test set). What retrieval and answering may be tuned on; its failures may be
+  and out-of-scope questions, written from session 2 on by blind writers who never saw the test
+  set: batches x, t, u, v, w, y, z; evals/BLIND.md). What retrieval and answering may be tuned on; its failures may be
   read.
 - ``test``: ``evals/test/*.jsonl``, one file per blind batch (who wrote each and how: BLIND.md).
   Written blind, frozen, never tuned on: only its aggregate figures are looked at.
