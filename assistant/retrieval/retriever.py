@@ -269,8 +269,9 @@ class HybridRetriever:
             if c.article_title.startswith(heads)
         ]
 
-    def _part(self, text: str, analysis: QueryAnalysis, n: int = 3) -> list[Passage]:
-        """The best provisions for one part of a multi-part question."""
+    def _part(self, text: str, analysis: QueryAnalysis, n: int = 12) -> list[Passage]:
+        """The best provisions for one part of a multi-part question (as many as the answer
+        pool holds: the answerer may choose among them for that part alone)."""
         lists, dense_score, q_best, _ = self._rankings(text, 1.0)
         out = []
         for c, s in self._fuse(lists, analysis)[:n]:

@@ -111,3 +111,27 @@ def test_model_files_keep_nested_models(tmp_path):
     }
     write_models(path, ["header"], {"fam": model})
     assert read_models(path) == {"fam": model}
+
+
+def test_a_part_is_judged_alone_when_the_whole_question_ranks_it_low(bot):
+    """A part's best provision is cited when the selector, run on that part alone, is confident
+    enough: here the whole-question gate is shut (part_min above 1), so only the part-alone
+    judgement can bring the parts' provisions in."""
+    from dataclasses import replace
+
+    ex = bot.ensure_ready().extractive
+    q = "Who can sign the convention? And how many ratifications bring it into force?"
+    r = bot.pipeline.until_gate(q).retrieval
+    assert len(r.parts) == 2
+    picks = [ex._best_of_part(text, part, r) for text, part in zip(r.analysis.parts, r.parts)]
+    assert all(p is not None and 0.0 < pr <= 1.0 for p, pr in picks)
+    style = ex.style
+    try:
+        ex.style = replace(style, part_min=1.1, part_own_min=0.0)
+        cited = {p.unit_key for p in ex.choose(q, r)}
+        assert all(p.unit_key in cited for p, _ in picks)
+        ex.style = replace(style, part_min=1.1, part_own_min=1.1)
+        shut = {p.unit_key for p in ex.choose(q, r)}
+        assert len(shut) < len(cited)
+    finally:
+        ex.style = style
