@@ -123,7 +123,10 @@ def test_a_part_is_judged_alone_when_the_whole_question_ranks_it_low(bot):
     q = "Who can sign the convention? And how many ratifications bring it into force?"
     r = bot.pipeline.until_gate(q).retrieval
     assert len(r.parts) == 2
-    picks = [ex._best_of_part(text, part, r) for text, part in zip(r.analysis.parts, r.parts)]
+    picks = [
+        ex._best_of_part(text, part, r)
+        for text, part in zip(r.analysis.parts, r.parts, strict=True)
+    ]
     assert all(p is not None and 0.0 < pr <= 1.0 for p, pr in picks)
     style = ex.style
     try:
