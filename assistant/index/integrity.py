@@ -92,6 +92,9 @@ def collection_names(settings: Settings) -> list[str]:
     return [settings.collection, questions_collection_name(settings.collection)]
 
 
+_DETAIL_CHARS = 160  # of SQLite's report in the one-line reason
+
+
 def sqlite_check(settings: Settings) -> str | None:
     """SQLite's quick integrity check of the embedded store (None: fine or not local)."""
     db = settings.chroma_dir / "chroma.sqlite3"
@@ -103,7 +106,12 @@ def sqlite_check(settings: Settings) -> str | None:
     except sqlite3.Error as exc:
         return f"{db.name}: {exc}"
     problems = [r[0] for r in rows if r[0] != "ok"]
-    return f"{db.name}: {problems[0]}" if problems else None
+    if not problems:
+        return None
+    detail = " ".join(problems[0].replace("*** in database main ***", " ").split())
+    if len(detail) > _DETAIL_CHARS:  # a page list can run to kilobytes: the fix must still show
+        detail = detail[: _DETAIL_CHARS - 1] + "…"
+    return f"{db.name}: {detail}"
 
 
 def probe(client: chromadb.ClientAPI, name: str, dimension: int = 384) -> tuple[int, dict]:
