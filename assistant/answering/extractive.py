@@ -110,7 +110,7 @@ class ExtractiveAnswerer:
         if not pool:
             return []
         wanted = self.coverage.wanted(a.searched)
-        several = a.has(Intent.MULTI) or a.has(Intent.OVERVIEW) or bool(retrieval.parts)
+        several = _reads_as_several(retrieval)
         if self.selector is not None:  # the learned choice: probabilities over the pool
             probs = self.selector.probabilities(self.features(pool, retrieval, wanted))
             score = {p.id: pr for p, pr in zip(pool, probs, strict=True)}
@@ -269,7 +269,7 @@ class ExtractiveAnswerer:
             second,
             third,
             second / first if first else 0.0,
-            float(a.has(Intent.MULTI) or a.has(Intent.OVERVIEW) or bool(retrieval.parts)),
+            float(_reads_as_several(retrieval)),
             float(len(retrieval.parts)),
             float(a.has(Intent.MULTI)),
             len(q.split()) / 20,
@@ -354,6 +354,13 @@ class ExtractiveAnswerer:
             scored.append((score, -i, s))
         keep = sorted(scored, reverse=True)[:n]
         return [s for _, _, s in sorted(keep, key=lambda t: -t[1])]
+
+
+def _reads_as_several(retrieval: Retrieval) -> bool:
+    """Does the question analysis read several things asked ("compare", "both", an overview,
+    a question in parts)? The learned several-provisions model reads this among its features."""
+    a = retrieval.analysis
+    return a.has(Intent.MULTI) or a.has(Intent.OVERVIEW) or bool(retrieval.parts)
 
 
 def _heading(p: Passage) -> str:
