@@ -181,7 +181,13 @@ def fit_several(groups, fold_weights, folds, several_threshold):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m evals.selector")
     ap.add_argument("--write", action="store_true")
-    ap.add_argument("--padding-cost", type=float, default=1.0)
+    ap.add_argument(
+        "--padding-cost",
+        type=float,
+        default=2.0,
+        help="how many gold citations one non-gold citation costs when the threshold is chosen "
+        "(2: the committed model; `make selector` reproduces it)",
+    )
     ap.add_argument(
         "--several-threshold",
         type=float,
