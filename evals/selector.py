@@ -68,6 +68,13 @@ class Meta:
     gold_units: set[str]
 
 
+def _softmax(x, w):
+    """Each candidate's probability under weights ``w`` (rows of ``x``: one pool)."""
+    z = x @ w
+    p = np.exp(z - z.max())
+    return p / p.sum()
+
+
 def fit_listwise(groups, l2: float = 0.01, steps: int = 3000, lr: float = 0.5) -> np.ndarray:
     """Softmax over each item's pool, maximising the probability of its gold candidates."""
     groups = [(x, y) for _, x, y, *_ in groups if y.sum() > 0]
@@ -75,10 +82,7 @@ def fit_listwise(groups, l2: float = 0.01, steps: int = 3000, lr: float = 0.5) -
     for _ in range(steps):
         grad = np.zeros_like(w)
         for x, y in groups:
-            z = x @ w
-            p = np.exp(z - z.max())
-            p /= p.sum()
-            grad += x.T @ (p - y / y.sum())
+            grad += x.T @ (_softmax(x, w) - y / y.sum())
         w -= lr * (grad / len(groups) + l2 * w)
     return w
 
@@ -88,9 +92,7 @@ def _score(groups, w, threshold, cost):
     the padded share."""
     first, value, cited, padded = 0, 0.0, 0, 0
     for _, x, y, *_ in groups:
-        z = x @ w
-        p = np.exp(z - z.max())
-        p /= p.sum()
+        p = _softmax(x, w)
         order = np.argsort(-p)
         first += y[order[0]]
         pick = [order[0]] + [i for i in order[1:3] if p[i] >= threshold]
@@ -99,12 +101,6 @@ def _score(groups, w, threshold, cost):
         cited += len(pick)
         padded += len(pick) - good
     return first / len(groups), value, padded / max(1, cited)
-
-
-def _softmax(x, w):
-    z = x @ w
-    p = np.exp(z - z.max())
-    return p / p.sum()
 
 
 def several_rows(groups, weights_of) -> np.ndarray:
