@@ -532,6 +532,13 @@ _PART_SPLIT = re.compile(
 )
 
 
+@cache
+def _function_words() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """English's function words and each other language's ([language] rules), as sets."""
+    lang = rules()["language"]
+    return frozenset(lang["english"]), {n: frozenset(ws) for n, ws in lang["words"].items()}
+
+
 def language_of(text: str) -> str | None:
     """The language (or script) a question is written in when it is not English ([language]
     rules): ``None`` for English, or when too little text tells."""
@@ -545,8 +552,9 @@ def language_of(text: str) -> str | None:
     words = [w for w in re.findall(r"[^\W\d_]+", text.lower()) if len(w) > 1 or w in "aeoyé"]
     if len(words) < len(re.findall(r"\S+", text)) / 2:  # spelled-out letters, not words
         return None
-    english = sum(w in set(lang["english"]) for w in words)
-    counts = {name: sum(w in set(ws) for w in words) for name, ws in lang["words"].items()}
+    english_words, other_words = _function_words()
+    english = sum(w in english_words for w in words)
+    counts = {name: sum(w in ws for w in words) for name, ws in other_words.items()}
     name, best = max(counts.items(), key=lambda kv: kv[1])
     return name if best >= int(lang["min_words"]) and best > 2 * english else None
 
