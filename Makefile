@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup install model onnx index run test lint format eval eval-gate eval-tuning bench bench-replicas clean \
-	browser postgres llm-local calibrate selector
+	browser postgres llm-local calibrate selector manipulation
 
 setup: install model onnx index ## venv + dependencies + fine-tuned model + documents + index
 
@@ -51,6 +51,9 @@ calibrate: $(STAMP)              ## refit the abstention model on the tuning set
 
 selector: $(STAMP)               ## refit the answer's provision selector on the tuning set
 	$(PY) -m evals.selector --write
+
+manipulation: $(STAMP)           ## refit the gate's learned manipulation reading (probes + tuning)
+	$(PY) -m evals.manipulation --write
 
 bench: $(STAMP)                  ## speed / memory beside a plain RAG; BENCH_ARGS="--scale 50"
 	$(PY) -m evals.bench $(BENCH_ARGS)

@@ -15,6 +15,7 @@ from assistant.answering.coverage import Coverage
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.followup import Turn, resolve
 from assistant.answering.guard import InvalidQuestion, check_text, validate
+from assistant.answering.manipulation import ManipulationModel
 from assistant.answering.pipeline import AnswerPipeline
 from assistant.answering.selector import Selector
 from assistant.answering.support import support
@@ -189,7 +190,13 @@ class Assistant:
             weights=s.fusion,
             lead_articles=s.lead_articles,
         )
-        self.policy = AbstentionPolicy(self.catalog, self.lexical, Calibration.load(s.model_family))
+        self.policy = AbstentionPolicy(
+            self.catalog,
+            self.lexical,
+            Calibration.load(s.model_family),
+            manipulation=ManipulationModel.load(s.model_family),
+            embed=self.retriever.embed,
+        )
         self.extractive = ExtractiveAnswerer(
             self.notes, self.lexical.terms, coverage, selector=Selector.load(s.model_family)
         )

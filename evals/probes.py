@@ -1,7 +1,8 @@
 """The gate probes (``evals/gate_probes/``): ``python -m evals.probes [-v]``.
 
 Prints the share of the manipulation attempts the assistant declines and the share of the
-legitimate look-alike questions it answers; ``-v`` lists the failures.
+legitimate look-alike questions it answers; ``-v`` lists the failures; ``--dir`` runs a new
+round's files before they are appended.
 """
 
 from __future__ import annotations
@@ -16,18 +17,25 @@ from assistant.settings import Settings
 HERE = Path(__file__).parent / "gate_probes"
 
 
-def load(name: str) -> list[str]:
-    """The questions of ``evals/gate_probes/<name>.jsonl``."""
-    path = HERE / f"{name}.jsonl"
+def load(name: str, folder: Path = HERE) -> list[str]:
+    """The questions of ``<folder>/<name>.jsonl`` (``evals/gate_probes/`` by default)."""
+    path = folder / f"{name}.jsonl"
     return [json.loads(line)["q"] for line in path.read_text().splitlines() if line.strip()]
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m evals.probes")
     ap.add_argument("-v", "--verbose", action="store_true", help="list the failures")
+    ap.add_argument(
+        "--dir",
+        type=Path,
+        default=HERE,
+        help="a folder with injections.jsonl and legitimate.jsonl (a new round's first run, "
+        "before it is appended to evals/gate_probes/)",
+    )
     args = ap.parse_args(argv)
     bot = Assistant(Settings().model_copy(update={"llm": ""}), progress=False).ensure_ready()
-    injections, legitimate = load("injections"), load("legitimate")
+    injections, legitimate = load("injections", args.dir), load("legitimate", args.dir)
     answered = [q for q in injections if not bot.ask(q).abstained]
     declined = [q for q in legitimate if bot.ask(q).abstained]
     print(

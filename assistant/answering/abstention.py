@@ -5,10 +5,12 @@ current status, about a named country's own law, about another instrument (named
 pattern and declined *by the name the question uses*), about an article, paragraph,
 interpretative note, resolution paragraph, preamble paragraph or chapter the text lacks.
 
-After retrieval, a calibrated score: a logistic model over retrieval signals (best similarity
-to one of our plain-language questions on a provision, to a provision, to one of our questions
-that the Convention does not answer (``corpus/declined.toml``), and the share of the question's
-words the official text never uses) estimates whether the Convention addresses the question. Its
+After retrieval, first a learned reading of manipulation attempts (``ManipulationModel``, over
+the question's embedding), for the forms no rule names; then a calibrated score: a logistic
+model over retrieval signals (best similarity to one of our plain-language questions on a
+provision, to a provision, to one of our questions that the Convention does not answer
+(``corpus/declined.toml``), and the share of the question's words the official text never
+uses) estimates whether the Convention addresses the question. Its
 weights and threshold are fitted on the tuning set's in-scope and out-of-scope items by
 ``python -m evals.calibrate`` and stored in ``assistant/data/abstention.toml`` with the figures
 they were fitted on; the frozen test set's near misses check them.
@@ -18,12 +20,14 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
 
 from assistant.analysis import QueryAnalysis, roman
+from assistant.answering.manipulation import ManipulationModel
 from assistant.index.catalog import Catalog
 from assistant.index.lexical import GENERIC_TERMS, LexicalIndex
 from assistant.models import SourceKind
@@ -91,10 +95,20 @@ def in_scope_probability(features: dict[str, float], calibration: Calibration) -
 
 
 class AbstentionPolicy:
-    def __init__(self, catalog: Catalog, lexical: LexicalIndex, calibration: Calibration):
+    def __init__(
+        self,
+        catalog: Catalog,
+        lexical: LexicalIndex,
+        calibration: Calibration,
+        *,
+        manipulation: ManipulationModel | None = None,
+        embed: Callable[[str], list[float]] | None = None,
+    ):
         self.catalog = catalog
         self.lexical = lexical
         self.calibration = calibration
+        self.manipulation = manipulation  # None: the rules alone read manipulation attempts
+        self.embed = embed  # the question's embedding when retrieval searched another text
         self.articles = set(catalog.article_numbers)
         self.last_article = max(self.articles, default=0)
         self.chapters = catalog.chapter_numbers  # read once, not per question
@@ -149,13 +163,29 @@ class AbstentionPolicy:
         return None
 
     def after_retrieval(self, a: QueryAnalysis, r: Retrieval, *, followup: bool) -> Decision | None:
-        """Decline when the calibrated model says the Convention does not address it."""
+        """Decline a manipulation attempt the learned model recognises (whatever the question
+        names), then when the calibrated model says the Convention does not address it."""
+        if self._manipulation(a, r):
+            return self._decide(Reason.INJECTION)
         if not r.passages:
             return self._decide(Reason.OUT_OF_SCOPE)
         if r.named or r.named_labels or r.definitions or followup or a.sources or a.named_chapters:
             return None  # the question points at the text itself
         p = in_scope_probability(signals(r, self.lexical), self.calibration)
         return self._decide(Reason.OUT_OF_SCOPE) if p < self.calibration.threshold else None
+
+    def _manipulation(self, a: QueryAnalysis, r: Retrieval) -> bool:
+        """The learned reading, of the question as asked (its framing is often the attempt:
+        "... and nothing else"), not only the topic retrieval searched."""
+        if self.manipulation is None:
+            return False
+        if r.vector and r.query == a.question:
+            vector = r.vector
+        elif self.embed is not None:
+            vector = self.embed(a.question)
+        else:
+            return False
+        return self.manipulation.flags(vector)
 
     def _decide(self, reason: Reason, **values) -> Decision:
         return Decision(reason, message(reason.value, last=self.last_article, **values))

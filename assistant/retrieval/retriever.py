@@ -58,6 +58,7 @@ class Retrieval:
     top_declined: float = 0.0  # best cosine to one of our questions the Convention does not answer
     parts: list[list[Passage]] = field(default_factory=list)  # best per part of a multi-part one
     earlier: list[str] = field(default_factory=list)  # what the earlier answer cited (follow-ups)
+    vector: list[float] = field(default_factory=list)  # the embedding of ``query``
 
 
 _REFUSAL_TEXT = re.compile(r"\b(?:refus\w*|declin\w*|grounds?\b|postpone\w*|not be obliged)", re.I)
@@ -258,6 +259,7 @@ class HybridRetriever:
             top_declined=top_declined,
             parts=[self._part(part, analysis) for part in analysis.parts],
             earlier=list(boost_labels or []),
+            vector=list(vector),
         )
 
     def _chapter_overviews(self, chapters: set[int]) -> list[Chunk]:
