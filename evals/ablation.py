@@ -33,6 +33,7 @@ KEYS = [
     ("padded_citations", "padded"),
     ("false_abstention_rate", "false abst."),
     ("abstention_near_miss", "near miss"),
+    ("abstention_injection", "injections"),
 ]
 
 
@@ -48,6 +49,7 @@ class Config:
     retriever: dict = field(default_factory=dict)  # HybridRetriever attributes (same index)
     selector_off: tuple[str, ...] = ()  # selector features given no weight
     selector: dict = field(default_factory=dict)  # Selector overrides (thresholds)
+    no_manipulation: bool = False  # the gate without its learned manipulation reading
 
 
 CONFIGS = [
@@ -84,6 +86,7 @@ CONFIGS = [
         style={"part_min": 0.0},
         selector={"several_threshold": 0.05},
     ),
+    Config("gate without the learned manipulation reading (rules only)", no_manipulation=True),
 ]
 
 
@@ -109,6 +112,8 @@ def _bot(cfg: Config, base: Settings, work: Path) -> Assistant:
         bot.extractive.notes = {}
     if cfg.no_selector:
         bot.extractive.selector = None
+    if cfg.no_manipulation:
+        bot.policy.manipulation = None
     for key, value in cfg.retriever.items():
         setattr(bot.retriever, key, value)
     sel = bot.extractive.selector

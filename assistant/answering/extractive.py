@@ -49,11 +49,14 @@ class AnswerStyle:
     single_unless_asked: bool = True  # one provision unless the question asks for several
     part_min: float = 0.03  # the best provision of a part of the question is cited when the
     # learned selector gives it at least this probability over the whole question's pool
-    part_own_min: float = 0.6  # ... or, failing that, when the selector run on that part
-    # alone (its own candidates, read as a question of its own) gives its choice this
-    # probability (tuning: all gold cited 0.566 -> 0.590, padding 0.184 -> 0.187; 0.5: 0.590 /
-    # 0.193; 0.7: 0.572 / 0.186; test: 0.575 -> 0.613 / 0.247 -> 0.252). Before, a part's best
-    # provision that ranked low for the whole question was never cited.
+    part_own_min: float = 0.7  # ... or, failing that, when the selector run on that part
+    # alone (its own candidates, read as a question of its own) gives its choice's article this
+    # probability (session 8, the choice's own probability from 0.6: tuning all gold cited
+    # 0.566 -> 0.590, padding 0.184 -> 0.187; test 0.575 -> 0.613 / 0.247 -> 0.252. Session 9,
+    # its article's, summed over that article's candidates, so that a part answered by an
+    # article of several paragraphs ("which article criminalises grooming") counts as sure:
+    # tuning 0.566 / 0.186 -> 0.566 / 0.185 at 0.7 (0.6: 0.572 / 0.190; 0.8: 0.561 / 0.184);
+    # test all gold 0.588 -> 0.600, padding 0.253 -> 0.256).
     base_min: float = 0.1  # ... and, with the learned selector, when its own probability reaches
     # this (tuning padding 0.202 -> 0.190 at equal key facts and all-gold; test 0.278 -> 0.265)
     base_ratio: float = 0.7  # a provision that depends on "paragraph N of this article" comes
@@ -168,7 +171,7 @@ class ExtractiveAnswerer:
         self, text: str, part: list[Passage], retrieval: Retrieval
     ) -> tuple[Passage | None, float]:
         """The selector's choice among one part's own candidates, read as a question of its
-        own, with its probability."""
+        own, with the probability of its article (the sum over that article's candidates)."""
         pool = [p for p in part if p.source != SourceKind.BRIEFING]
         if not pool or self.selector is None:
             return None, 0.0
@@ -177,7 +180,8 @@ class ExtractiveAnswerer:
             self.features(pool, alone, self.coverage.wanted(alone.analysis.searched))
         )
         i = max(range(len(pool)), key=probs.__getitem__)
-        return pool[i], probs[i]
+        unit = sum(pr for p, pr in zip(pool, probs, strict=True) if p.unit_key == pool[i].unit_key)
+        return pool[i], unit
 
     @staticmethod
     def _base_of(p: Passage, retrieval: Retrieval) -> Passage | None:

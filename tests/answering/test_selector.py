@@ -82,8 +82,7 @@ def test_several_model_probability_is_logistic():
     [
         ("How long must a provider preserve data at our request?", False),
         (
-            "Which powers let investigators get a provider's customer records, and which let "
-            "them intercept the content of messages in real time?",
+            "How long can data be preserved at home, and how long when another country asks?",
             True,
         ),
     ],
