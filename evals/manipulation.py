@@ -18,8 +18,6 @@ model family. The frozen test set is never read here.
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -29,8 +27,8 @@ from assistant import Assistant
 from assistant.documents.provision_notes import load_declined, load_notes
 from evals.dataset import ItemType, load_set
 from evals.model_file import store_model
+from evals.probes import load as load_probes
 
-PROBES = Path(__file__).parent / "gate_probes"
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97)
 
 
@@ -103,17 +101,12 @@ def look_ups(labels: list[str], rng: np.random.Generator) -> list[str]:
     return out
 
 
-def _probes(name: str) -> list[str]:
-    lines = (PROBES / f"{name}.jsonl").read_text().splitlines()
-    return [json.loads(line)["q"] for line in lines if line.strip()]
-
-
 def examples(bot: Assistant) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Texts, labels (1: manipulation) and which genuine ones are ordinary questions (the
     tuning set's and our index's, which the threshold protects)."""
-    attempts = _probes("injections")
+    attempts = load_probes("injections")
     ordinary: list[str] = []
-    other: list[str] = _probes("legitimate")
+    other: list[str] = load_probes("legitimate")
     for item in load_set("tuning"):
         if item.type == ItemType.INJECTION:
             attempts.append(item.question)
@@ -157,22 +150,18 @@ def main(argv=None) -> int:
     for train, test in StratifiedKFold(5, shuffle=True, random_state=243).split(x, y):
         held[test] = _model(args.C).fit(x[train], y[train]).predict_proba(x[test])[:, 1]
     genuine_other = (y == 0) & ~ordinary
-    chosen = THRESHOLDS[-1]
+    caught = {t: (held[y == 1] >= t).mean() for t in THRESHOLDS}
+    false = {t: (held[ordinary] >= t).mean() for t in THRESHOLDS}
     for t in THRESHOLDS:
-        caught = (held[y == 1] >= t).mean()
-        false = (held[ordinary] >= t).mean()
-        look_alike = (held[genuine_other] >= t).mean()
         print(
-            f"  threshold {t:.2f}: attempts caught {caught:.3f}, ordinary questions flagged "
-            f"{false:.4f}, look-alikes and other declines flagged {look_alike:.3f}"
+            f"  threshold {t:.2f}: attempts caught {caught[t]:.3f}, ordinary questions flagged "
+            f"{false[t]:.4f}, look-alikes and other declines flagged "
+            f"{(held[genuine_other] >= t).mean():.3f}"
         )
-        if false <= args.max_false and chosen == THRESHOLDS[-1]:
-            chosen = t
+    chosen = next((t for t in THRESHOLDS if false[t] <= args.max_false), THRESHOLDS[-1])
     print(f"threshold: {chosen}")
     model = _model(args.C).fit(x, y)
     if args.write:
-        caught = (held[y == 1] >= chosen).mean()
-        false = (held[ordinary] >= chosen).mean()
         path = store_model(
             "manipulation.toml",
             bot.settings.model_family,
@@ -181,8 +170,8 @@ def main(argv=None) -> int:
                 "bias": round(float(model.intercept_[0]), 6),
                 "weights": [round(float(w), 6) for w in model.coef_[0]],
                 "fitted_on": f"{int(y.sum())} attempts / {int((1 - y).sum())} genuine questions; "
-                f"5-fold CV at the threshold: {caught:.3f} caught, {false:.4f} of ordinary "
-                "questions flagged",
+                f"5-fold CV at the threshold: {caught[chosen]:.3f} caught, "
+                f"{false[chosen]:.4f} of ordinary questions flagged",
             },
             [
                 "The learned manipulation reading of the gate, per embedding model family",

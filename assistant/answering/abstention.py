@@ -19,20 +19,20 @@ they were fitted on; the frozen test set's near misses check them.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 
 from assistant.analysis import QueryAnalysis, roman
+from assistant.answering.fitted import fitted_model
 from assistant.answering.manipulation import ManipulationModel
 from assistant.index.catalog import Catalog
 from assistant.index.lexical import GENERIC_TERMS, LexicalIndex
 from assistant.models import SourceKind
 from assistant.prompts import message
 from assistant.retrieval.retriever import Retrieval
+from assistant.settings import PACKAGED
 
 
 class Reason(StrEnum):
@@ -68,9 +68,9 @@ class Calibration:
     def load(cls, family: str) -> Calibration:
         """The model fitted for an embedding model family (similarities differ per model);
         an unknown family gets the packaged model's."""
-        raw = resources.files("assistant.data").joinpath("abstention.toml").read_text()
-        models = tomllib.loads(raw)["model"]
-        data = models.get(family) or models["packaged"]
+        data = fitted_model("abstention.toml", family) or fitted_model("abstention.toml", PACKAGED)
+        if data is None:
+            raise KeyError(PACKAGED)
         return cls(dict(data["weights"]), float(data["bias"]), float(data["threshold"]))
 
 

@@ -12,36 +12,27 @@ a fitted model has none (the rules still apply). The abstention policy reads it.
 
 from __future__ import annotations
 
-import math
-import tomllib
-from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from assistant.answering.fitted import LogisticModel, fitted_model
 
 
-@dataclass(frozen=True)
-class ManipulationModel:
-    weights: tuple[float, ...]  # one per embedding dimension
-    bias: float
-    threshold: float  # a question is read as manipulation from this probability
+class ManipulationModel(LogisticModel):
+    """One weight per embedding dimension."""
 
     def probability(self, vector: list[float]) -> float:
         if len(vector) != len(self.weights):
             return 0.0  # fitted for another model's embeddings: it cannot read this one
-        z = self.bias + sum(w * x for w, x in zip(self.weights, vector, strict=True))
-        return 1.0 / (1.0 + math.exp(-z))
+        return super().probability(vector)
 
     def flags(self, vector: list[float]) -> bool:
-        return self.probability(vector) >= self.threshold
+        return self.decides(vector)
 
     @classmethod
     @cache
     def load(cls, family: str) -> ManipulationModel | None:
         """The model fitted for an embedding model family, or None."""
-        path = resources.files("assistant.data").joinpath("manipulation.toml")
-        if not path.is_file():
-            return None
-        data = tomllib.loads(path.read_text()).get("model", {}).get(family)
+        data = fitted_model("manipulation.toml", family)
         if data is None:
             return None
         return cls(

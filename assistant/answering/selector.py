@@ -18,9 +18,9 @@ items against the rest, on held-out selector probabilities).
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
+
+from assistant.answering.fitted import LogisticModel, fitted_model
 
 FEATURES = (
     "score_share",
@@ -50,20 +50,11 @@ SEVERAL_FEATURES = (
 )
 
 
-@dataclass(frozen=True)
-class SeveralModel:
+class SeveralModel(LogisticModel):
     """Does the question ask for provisions of several articles?"""
 
-    weights: tuple[float, ...]
-    bias: float
-    threshold: float
-
-    def probability(self, row: list[float]) -> float:
-        z = self.bias + sum(w * x for w, x in zip(self.weights, row, strict=True))
-        return 1.0 / (1.0 + math.exp(-z))
-
     def asks_several(self, row: list[float]) -> bool:
-        return self.probability(row) >= self.threshold
+        return self.decides(row)
 
 
 @dataclass(frozen=True)
@@ -84,12 +75,8 @@ class Selector:
     @classmethod
     def load(cls, family: str) -> Selector | None:
         """The selector fitted for an embedding model family, or None (no file, no model)."""
-        try:
-            raw = resources.files("assistant.data").joinpath("selector.toml").read_text()
-        except FileNotFoundError:
-            return None
-        data = tomllib.loads(raw).get("model", {}).get(family)
-        if not data:
+        data = fitted_model("selector.toml", family)
+        if data is None:
             return None
         several = data.get("several")
         return cls(
