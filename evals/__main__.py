@@ -22,6 +22,7 @@ from assistant import Assistant
 from assistant.settings import Settings
 from evals.dataset import load_set
 from evals.judge import CitationJudge
+from evals.judgments import Judgments
 from evals.metrics import aggregate, by_type, score_item
 from evals.report import fmt, write_report
 from evals.stats import intervals
@@ -57,6 +58,7 @@ def context(bot: Assistant):
 
 def run_ours(bot: Assistant, items, verbose: bool = False):
     known, last_article, judge, chapter_of = context(bot)
+    judgments = Judgments.load()
     results = []
     for item in items:
         history = item.conversation(bot.ask)
@@ -73,6 +75,7 @@ def run_ours(bot: Assistant, items, verbose: bool = False):
             judge=judge,
             chapter_of=chapter_of,
             latency=latency,
+            judgments=judgments,
         )
         results.append(r)
         if verbose and (

@@ -13,6 +13,10 @@ Answers:
                         abstention states none (all in-scope items)
   padded_citations      citations that are not gold and whose quote holds no key fact, as a
                         share of all citations
+  judged_padding        citations that are not gold and that an independent reader judged to
+                        answer a different question (evals/judgments.py), or that nobody has
+                        judged yet, as a share of all citations; unjudged_citations: how many
+                        were not judged yet
   judge_support         share of cited claims the independent judge supports (evals/judge.py)
   false_abstentions     in-scope items declined
   abstention_*          declined share of near misses, unrelated questions, injections
@@ -30,6 +34,7 @@ from assistant.models import Answer, Passage
 from evals.dataset import EvalItem, ItemType
 from evals.facts import fact_in_text, fact_supported, states
 from evals.judge import CitationJudge
+from evals.judgments import Judgments, Verdict
 
 
 @dataclass
@@ -56,6 +61,8 @@ class ItemResult:
     facts: list[tuple[str, bool]] = field(default_factory=list)
     citations: int = 0
     padded: int = 0
+    judged_padded: int | None = None  # None: scored without relevance judgements
+    unjudged: int = 0
     claims: int = 0
     supported_claims: int = 0
     judge_reasons: list[str] = field(default_factory=list)
@@ -82,6 +89,7 @@ def score_item(
     chapter_of: dict[int, int],
     latency: float,
     k: int = 5,
+    judgments: Judgments | None = None,
 ) -> ItemResult:
     labels = [p.label for p in retrieved[:k]]
     r = ItemResult(
@@ -126,10 +134,16 @@ def score_item(
         r.key_facts = sum(verdicts) / len(facts)
         r.key_facts_text = sum(fact_in_text(f, answer.text) for f in facts) / len(facts)
     r.citations = len(answer.citations)
+    if judgments is not None:
+        r.judged_padded = 0
     for c in answer.citations:
         is_gold = any(labels_overlap(g, c.label) for g in item.gold_labels)
         holds_fact = any(states(f, c.quote) for f in facts)
         r.padded += not is_gold and not holds_fact
+        if judgments is not None and not is_gold:
+            verdict = judgments.get(item.question, item.history, c.label)
+            r.unjudged += verdict is None
+            r.judged_padded += verdict in (None, Verdict.DIFFERENT)
     if judge is not None:
         verdicts = judge.answer(answer)
         r.claims = len(verdicts)
@@ -217,6 +231,12 @@ def aggregate(results: list[ItemResult]) -> dict:
         out[key] = _mean(values)
     cites = sum(r.citations for r in results)
     out["padded_citations"] = sum(r.padded for r in results) / cites if cites else None
+    judged = [r for r in results if r.judged_padded is not None]
+    judged_cites = sum(r.citations for r in judged)
+    out["judged_padding"] = (
+        sum(r.judged_padded for r in judged) / judged_cites if judged_cites else None
+    )
+    out["unjudged_citations"] = sum(r.unjudged for r in judged) if judged else None
     out["false_abstentions"] = sum(r.abstained for r in results if not r.should_abstain)
     out["invented_citations"] = sum(len(r.invented) for r in results)
     lat = [r.latency for r in results]

@@ -28,6 +28,8 @@ HEADLINE = [
     ("key_facts_text", "key facts in the text (cited or not)"),
     ("judge_support", "claims the citation judge supports"),
     ("padded_citations", "padded citations (share of citations)"),
+    ("judged_padding", "citations judged to answer another question (share)"),
+    ("unjudged_citations", "... citations not judged yet (counted as padding)"),
     ("false_abstention_rate", "false abstentions (share of in-scope)"),
     ("false_abstentions", "false abstentions (count)"),
     ("abstention_near_miss", "declined: near misses"),

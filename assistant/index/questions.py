@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass
 
 import chromadb
+import numpy as np
 
 from assistant.documents.provision_notes import ProvisionNote
 
@@ -51,32 +52,51 @@ def questions_collection_name(collection: str) -> str:
 
 
 class QuestionIndex:
-    """Dense search over the indexed questions (lexical search: a LexicalIndex over them)."""
+    """Dense search over the indexed questions (lexical search: a LexicalIndex over them).
+
+    The vectors are stored in their Chroma collection and read from it once, then searched
+    exactly (a few thousand dot products, well under a millisecond). Chroma's own query with a
+    metadata filter (indexed questions vs those the Convention does not answer) is approximate,
+    and its result varied from one process to the next: the same question could cite
+    different provisions after a restart."""
 
     def __init__(self, collection: chromadb.Collection, questions: list[IndexedQuestion]):
         self.collection = collection
         self.questions = [q for q in questions if not q.declined]
         self.declined = [q for q in questions if q.declined]
         self.by_id = {q.id: q for q in questions}
+        self._answered = _Vectors(collection, self.questions)
+        self._declined = _Vectors(collection, self.declined)
 
     def dense(self, vector: list[float], k: int) -> list[tuple[IndexedQuestion, float]]:
-        """The nearest questions on provisions."""
-        return self._query(vector, k, len(self.questions), {"declined": False})
+        """The nearest questions on provisions, with their cosine similarity."""
+        return self._answered.nearest(vector, k)
 
     def nearest_declined(self, vector: list[float]) -> float:
         """Cosine of the nearest question that the Convention does not answer (0 if none)."""
-        hits = self._query(vector, 1, len(self.declined), {"declined": True})
+        hits = self._declined.nearest(vector, 1)
         return hits[0][1] if hits else 0.0
 
-    def _query(self, vector, k, size, where) -> list[tuple[IndexedQuestion, float]]:
-        if not size:
+
+class _Vectors:
+    """Unit vectors of some indexed questions, read from the collection once (when the index
+    is loaded); a question the collection lacks is left out."""
+
+    def __init__(self, collection: chromadb.Collection, questions: list[IndexedQuestion]):
+        ids = [q.id for q in questions]
+        got = collection.get(ids=ids, include=["embeddings"]) if ids else None
+        stored = dict(zip(got["ids"], got["embeddings"], strict=True)) if got else {}
+        self._questions = [q for q in questions if q.id in stored]
+        m = np.array([stored[q.id] for q in self._questions], dtype=np.float32)
+        norms = np.linalg.norm(m, axis=1, keepdims=True) if len(m) else 1.0
+        self._matrix = m / np.where(norms == 0, 1.0, norms)
+
+    def nearest(self, vector: list[float], k: int) -> list[tuple[IndexedQuestion, float]]:
+        if not self._questions or k <= 0:
             return []
-        got = self.collection.query(
-            query_embeddings=[vector], n_results=min(k, size), where=where, include=["distances"]
-        )
-        out = []
-        for qid, dist in zip(got["ids"][0], got["distances"][0], strict=True):
-            q = self.by_id.get(qid)
-            if q is not None:
-                out.append((q, 1.0 - float(dist)))
-        return out
+        v = np.asarray(vector, dtype=np.float32)
+        sims = self._matrix @ (v / (np.linalg.norm(v) or 1.0))
+        k = min(k, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.lexsort((top, -sims[top]))]  # best first; ties in index order
+        return [(self._questions[i], float(sims[i])) for i in top]
