@@ -84,7 +84,6 @@ def write(set_name: str, out: Path, seed: int = 243) -> int:
 
     bot = Assistant(progress=False).ensure_ready()
     known = Judgments.load()
-    texts = {c.label: c for c in bot.catalog.chunks}
     todo, gold = [], []
     for item in load_set(set_name):
         if item.should_abstain:
@@ -93,8 +92,8 @@ def write(set_name: str, out: Path, seed: int = 243) -> int:
         for c in answer.citations:
             if known.get(item.question, item.history, c.label) is not None:
                 continue
-            chunk = texts.get(c.label)
-            text = chunk.search_text() if chunk else c.quote
+            chunks = bot.catalog.by_label.get(c.label)
+            text = chunks[0].search_text() if chunks else c.quote
             record = {
                 "earlier_questions": list(item.history),
                 "question": item.question,

@@ -64,7 +64,6 @@ class QuestionIndex:
         self.collection = collection
         self.questions = [q for q in questions if not q.declined]
         self.declined = [q for q in questions if q.declined]
-        self.by_id = {q.id: q for q in questions}
         self._answered = _Vectors(collection, self.questions)
         self._declined = _Vectors(collection, self.declined)
 
