@@ -71,6 +71,8 @@ class QueryAnalysis:
     parts: tuple[str, ...] = field(default_factory=tuple)  # sub-questions of a multi-part one
     topic: str = ""  # the question without how the answer should look or whom it is for
     language: str | None = None  # the language it is written in, when not English ("French")
+    claims: tuple[str, ...] = ()  # what it states about the text ("Since Article 24 abolished ...")
+    quotes: tuple[str, ...] = ()  # what it quotes as the text's own words
 
     @property
     def searched(self) -> str:
@@ -149,13 +151,16 @@ def _country_pattern() -> re.Pattern:
 _THIS_NAME = (
     r"(?:the\s+)?(?:(?:new|un|u\.n\.|united\s+nations|hanoi|global|international)\s+)*"
     r"(?:cyber\s?crime\s+)?(?:convention|treaty)(?:\s+against\s+cyber\s?crime)?"
-    r"(?![\w-]|\s+(?:on|of|for|against|to)\b)"
+    # not "the Convention on Cybercrime" / "... of the Child": another one, named in capitals
+    # (or "on cybercrime"); "the Convention on provisional application" is this one
+    r"(?![\w-]|\s+(?:on|of|for|against|to)\s+(?:(?-i:[A-Z])|cyber\s?crime\b|the\b|\W))"
 )
 _ART = re.compile(
     r"\b(?:art(?:icle)?s?\.?)\s*(\d{1,4})(?!\d)((?:\s?\([0-9a-z]{1,4}\))*)"
-    r"(?:,?\s*(?:para(?:graph)?\.?|§)\s*(\d{1,3}))?"
+    r"(?:,?\s*(?:para(?:graph)?\.?|§)\s*(\d{1,3})(?!\d))?"
     r"((?:\s*(?:,|and|or|to|&|-|–)\s*\d{1,4}(?!\s*(?:days?|years?|months?|%)))*)"
-    r"(?!\s*(?:of|in)\s+(?:the\s+)?(?!(?:the\s+)?(?:this|these)\b|" + _THIS_NAME + ")"
+    r"(?!\s*(?:of|in)\s+(?:the\s+)?(?!(?:the\s+)?(?:this|these)\b|" + _THIS_NAME + "|"
+    r"(?:full|detail|short|brief|plain|simple|practice|summary|other\s+words)\b)"
     r"(?:[A-Z]|budapest|gdpr|eu\b))",
     re.IGNORECASE,
 )
@@ -451,7 +456,8 @@ def _own_article_refs(text: str, instrument: str | None) -> list[ArticleRef]:
 _LEADING = re.compile(
     r"^(?:(?:under|does|do|did|is|are|was|were|what|how|when|who|which|why|in|according|to|"
     r"the|a|an|per|by|can|could|may|must|should|would|will|has|have|explain|tell|compare|"
-    r"and|or|but|if|as|with|from|for|on)\s+)+",
+    r"and|or|but|if|as|with|from|for|on|since|given|now|because|considering|knowing|that|so|"
+    r"once|while|although|though|after|before|then)\s+)+",
     re.IGNORECASE,
 )
 
@@ -574,6 +580,44 @@ def topic_of(text: str) -> str:
     return out if out != text and len(re.findall(r"\w+", out)) >= 3 else ""
 
 
+# Quotation marks, not apostrophes: a quote opens after a space or punctuation and closes
+# before one ("it's", "States' " are not quotes).
+QUOTED = re.compile(r"(?<![\w’'])'(?=\S)([^']+?)(?<=\S)'(?![\w’])|\"([^\"]+)\"|‘([^’]+)’|“([^”]+)”")
+
+
+def claims_of(text: str) -> list[str]:
+    """Statements the question makes about the text ([claims]): premise clauses, statements
+    before a question, claims put up for confirmation or attributed to someone. Only those that
+    name the text are kept."""
+    c = rules()["claims"]
+    names = _compiled("claims", "names_text")
+    own = _compiled("claims", "self_description")
+    asks = _compiled("claims", "asks_whether").search(text)
+    out = []
+    for key in [f for f in c["forms"] if f != "attributed"] if asks else c["forms"]:
+        for m in re.finditer(c[key], text, re.IGNORECASE):
+            claim = next((g for k, g in m.groupdict().items() if g and k.startswith("claim")), "")
+            claim = claim.strip(" '\"‘’“”")
+            unquoted = re.sub(r"(?:^|(?<=\s))['‘“\"].*$", " ", QUOTED.sub(" ", claim))
+            if claim and names.search(unquoted) and not own.search(claim) and claim not in out:
+                out.append(claim)
+    return out
+
+
+def quotes_of(text: str) -> list[str]:
+    """Quotations of at least ``quote_min_words`` words in a question that presents them as the
+    text's own words (it names an article, the Convention, "the text", "excerpt", ...)."""
+    c = rules()["claims"]
+    if not _compiled("claims", "quoted_as_text").search(QUOTED.sub(" ", text)):
+        return []
+    out = []
+    for m in QUOTED.finditer(text):
+        quote = next(g for g in m.groups() if g is not None).strip()
+        if len(re.findall(r"[\w’']+", quote)) >= int(c["quote_min_words"]):
+            out.append(quote)
+    return out
+
+
 def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
     """Read the question. ``conversation``: there are earlier turns it may refer back to."""
     text = question
@@ -621,4 +665,6 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
         parts=parts if len(parts) > 1 else (),
         topic=topic_of(text),
         language=language_of(text),
+        claims=tuple(claims_of(text)),
+        quotes=tuple(quotes_of(text)),
     )

@@ -11,6 +11,7 @@ from functools import partial
 
 from assistant.analysis import analyze
 from assistant.answering.abstention import AbstentionPolicy, Calibration
+from assistant.answering.claims import ClaimChecker
 from assistant.answering.coverage import Coverage
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.followup import Turn, resolve
@@ -196,6 +197,7 @@ class Assistant:
             Calibration.load(s.model_family),
             manipulation=ManipulationModel.load(s.model_family),
             embed=self.retriever.embed,
+            claims=ClaimChecker(self.catalog, self.lexical),
         )
         self.extractive = ExtractiveAnswerer(
             self.notes, self.lexical.terms, coverage, selector=Selector.load(s.model_family)

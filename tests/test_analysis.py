@@ -352,6 +352,9 @@ def test_other_instruments_are_caught_by_name(question, instrument):
         "Does an ISP count as a service provider?",
         "What does the convention say about protocols?",
         "What does the United Nations Convention against Cybercrime say about fraud?",
+        # a premise clause opening the question is not part of a name ("Since the Convention")
+        "Since the Convention has 68 articles, which one deals with denunciation?",
+        "Given the Treaty's length, where is extradition?",
     ],
 )
 def test_no_other_instrument(question):
@@ -397,6 +400,12 @@ def test_both_instruments_named():
         ("Article 3 of the Convention on the Rights of the Child", []),
         ("Article 12 of the Universal Declaration of Human Rights", []),
         ("Article 17 of the EU AI Act", []),
+        # a two-digit paragraph is read whole; "in full", "in plain English" name no instrument
+        ("Quote Article 14 paragraph 11 in full", [ArticleRef(14, "11")]),
+        ("Explain Article 27 in plain English", [ArticleRef(27)]),
+        # "the Convention on <lower-case words>" is this one, not a named other convention
+        ("Explain Article 69 of the Convention on provisional application", [ArticleRef(69)]),
+        ("article 5 in the budapest convention", []),
     ],
 )
 def test_article_references(text, refs):
@@ -613,3 +622,47 @@ def test_a_question_not_in_english_is_recognised(question, language):
 )
 def test_english_questions_and_quoted_foreign_terms_are_not_flagged(question):
     assert analyze(question).language is None
+
+
+@pytest.mark.parametrize(
+    ("question", "claim"),
+    [
+        # [claims] premise: a clause before the question
+        ("Since Article 9 covers deleting data, what about ransomware?", "Article 9 covers"),
+        ("Now that the treaty bans X, what next?", "the treaty bans X"),
+        # statement: a sentence about the text, then a question
+        ("Article 30 deals with interception. Who may order it?", "Article 30 deals with"),
+        # confirm: a claim put up for confirmation
+        ("Please confirm that Article 12 covers forgery.", "Article 12 covers forgery"),
+        # attributed: a claim someone made
+        ("My manager says the Convention forces us to log everything, so what now?",
+         "the Convention forces us"),
+        # trailing: a premise after the question, "it" standing for the article named
+        ("How do States apply Article 9, given that it covers deleting data?", "it covers"),
+        # a statement opening "Under Article N, ..."
+        ("Under Article 41, the network works only on weekdays. Who runs it?",
+         "the network works only"),
+    ],
+)  # fmt: skip
+def test_claims_about_the_text_are_read(question, claim):
+    assert any(claim in c for c in analyze(question).claims)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Since 2020, how many cybercrime cases were there?",  # names no text
+        "As a journalist covering the treaty, what should I read first?",  # the asker, not the text
+        "My manager says the Convention forces us to log everything. Is that true?",  # asks whether
+        "What does Article 14 say about live streaming?",  # a question, no statement
+    ],
+)
+def test_no_claim_is_read(question):
+    assert analyze(question).claims == ()
+
+
+def test_quotations_presented_as_the_text_are_read():
+    a = analyze("Article 2 says: 'a long sentence of more than six words here'. Why?")
+    assert a.quotes == ("a long sentence of more than six words here",)
+    assert analyze("It's the States' choice, isn't it? Article 2 'x'.").quotes == ()  # apostrophes
+    assert analyze("Article 2 says 'traffic data'.").quotes == ()  # too short to check

@@ -3,7 +3,9 @@
 Before retrieval, from the question analysis: prompt injections, questions about the treaty's
 current status, about a named country's own law, about another instrument (named by a generic
 pattern and declined *by the name the question uses*), about an article, paragraph,
-interpretative note, resolution paragraph, preamble paragraph or chapter the text lacks.
+interpretative note, resolution paragraph, preamble paragraph or chapter the text lacks, and
+questions resting on a statement about the text, or a quotation of it, that the text does not
+bear out (``claims.py``).
 
 After retrieval, first a learned reading of manipulation attempts (``ManipulationModel``, over
 the question's embedding), for the forms no rule names; then a calibrated score: a logistic
@@ -25,13 +27,14 @@ from enum import StrEnum
 from functools import cache
 
 from assistant.analysis import QueryAnalysis, roman
+from assistant.answering.claims import ClaimChecker
 from assistant.answering.fitted import fitted_model
 from assistant.answering.manipulation import ManipulationModel
 from assistant.index.catalog import Catalog
 from assistant.index.lexical import GENERIC_TERMS, LexicalIndex
 from assistant.models import SourceKind
 from assistant.prompts import message
-from assistant.retrieval.retriever import Retrieval
+from assistant.retrieval.retriever import TITLE_SHARE, Retrieval
 from assistant.settings import PACKAGED
 
 
@@ -48,6 +51,8 @@ class Reason(StrEnum):
     UNKNOWN_CHAPTER = "unknown_chapter"
     UNKNOWN_RECITAL = "unknown_recital"
     UNKNOWN_PART = "unknown_part"
+    CLAIM_NOT_IN_TEXT = "claim_not_in_text"
+    MISQUOTED = "misquoted"
     OUT_OF_SCOPE = "abstain_out_of_scope"
 
 
@@ -103,12 +108,14 @@ class AbstentionPolicy:
         *,
         manipulation: ManipulationModel | None = None,
         embed: Callable[[str], list[float]] | None = None,
+        claims: ClaimChecker | None = None,
     ):
         self.catalog = catalog
         self.lexical = lexical
         self.calibration = calibration
         self.manipulation = manipulation  # None: the rules alone read manipulation attempts
         self.embed = embed  # the question's embedding when retrieval searched another text
+        self.claims = claims  # None: statements about the text are not checked
         self.articles = set(catalog.article_numbers)
         self.last_article = max(self.articles, default=0)
         self.chapters = catalog.chapter_numbers  # read once, not per question
@@ -160,6 +167,14 @@ class AbstentionPolicy:
         for n in a.named_resolution_paragraphs:
             if not 1 <= n <= paragraphs:
                 return self._decide(Reason.UNKNOWN_RESOLUTION_PARAGRAPH, number=n, count=paragraphs)
+        finding = self.claims.check(a) if self.claims else None
+        if finding is not None:
+            return self._decide(
+                Reason(finding.problem.value),
+                statement=finding.statement.rstrip(" .,;:"),
+                because=finding.because,
+                where=finding.where,
+            )
         return None
 
     def after_retrieval(self, a: QueryAnalysis, r: Retrieval, *, followup: bool) -> Decision | None:
@@ -171,6 +186,8 @@ class AbstentionPolicy:
             return self._decide(Reason.OUT_OF_SCOPE)
         if r.named or r.named_labels or r.definitions or followup or a.sources or a.named_chapters:
             return None  # the question points at the text itself
+        if r.title_share >= TITLE_SHARE:
+            return None  # ... by an article's title ("Which article deals with denunciation?")
         p = in_scope_probability(signals(r, self.lexical), self.calibration)
         return self._decide(Reason.OUT_OF_SCOPE) if p < self.calibration.threshold else None
 

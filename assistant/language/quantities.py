@@ -59,7 +59,7 @@ _TOKEN = re.compile(
 _REFERENCE_BEFORE = re.compile(
     r"(?:\b(?:articles?|arts?\.?|paragraphs?|paras?\.?|subparagraphs?|chapters?|resolutions?|"
     r"notes?|sections?|§|protocol|no\.)\s*(?:\d+\s*(?:\([a-z0-9]+\)\s*)*(?:,|and|or|to|-|–)\s*)*"
-    r"|/)$",
+    r"|/|(?:\d|\))\s?\()$",  # "Article 25(2)", "40(21)(3)": a paragraph, not a quantity
     re.IGNORECASE,
 )
 _REFERENCE_AFTER = re.compile(r"^(?:/\d|\s*\([a-z]{1,4}\))", re.IGNORECASE)

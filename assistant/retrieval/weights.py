@@ -19,3 +19,4 @@ class FusionWeights(BaseModel):
     earlier_citations: float = 0.3  # provisions the earlier answer cited
     asked_kind: float = 0.25  # lift for provisions stating what is asked (time limit, refusal)
     preamble: float = 0.7  # recitals match everything a little
+    titles: float = 2.5  # the opening provisions of the articles a question names by title

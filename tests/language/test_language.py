@@ -25,6 +25,7 @@ from assistant.language.sentences import split_sentences
         ("the 40th instrument", [("value", 40)]),
         ("article 40, paragraph 21 (b) of resolution 74/247 and the 24/7 network", []),
         ("one of its nationals; one another", []),
+        ("Article 25(2) and art. 40 (21)(3) set 90 days", [("duration", 90, "day")]),
     ],
 )
 def test_quantities_compare_by_value(text, keys):
