@@ -585,6 +585,11 @@ def topic_of(text: str) -> str:
 QUOTED = re.compile(r"(?<![\w’'])'(?=\S)([^']+?)(?<=\S)'(?![\w’])|\"([^\"]+)\"|‘([^’]+)’|“([^”]+)”")
 
 
+def unquoted(text: str) -> str:
+    """The text without what it quotes (a quotation left open runs to the end)."""
+    return re.sub(r"(?:^|(?<=\s))['‘“\"].*$", " ", QUOTED.sub(" ", text))
+
+
 def claims_of(text: str) -> list[str]:
     """Statements the question makes about the text ([claims]): premise clauses, statements
     before a question, claims put up for confirmation or attributed to someone. Only those that
@@ -598,8 +603,8 @@ def claims_of(text: str) -> list[str]:
         for m in re.finditer(c[key], text, re.IGNORECASE):
             claim = next((g for k, g in m.groupdict().items() if g and k.startswith("claim")), "")
             claim = claim.strip(" '\"‘’“”")
-            unquoted = re.sub(r"(?:^|(?<=\s))['‘“\"].*$", " ", QUOTED.sub(" ", claim))
-            if claim and names.search(unquoted) and not own.search(claim) and claim not in out:
+            about_text = names.search(unquoted(claim)) and not own.search(claim)
+            if claim and about_text and claim not in out:
                 out.append(claim)
     return out
 

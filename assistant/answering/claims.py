@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from assistant.analysis import QUOTED, ArticleRef, QueryAnalysis, article_refs, rules
+from assistant.analysis import QUOTED, ArticleRef, QueryAnalysis, article_refs, rules, unquoted
 from assistant.index.catalog import Catalog
 from assistant.index.lexical import GENERIC_TERMS, LexicalIndex
 from assistant.language.quantities import quantities, unsupported_quantities
@@ -72,11 +72,6 @@ def _referred(claim: str, a: QueryAnalysis) -> list[ArticleRef]:
     m = re.match(r"\s*paragraph\s+(\d{1,3})\b", claim, re.I)
     ref = a.named[0]
     return [ArticleRef(ref.article, m.group(1))] if m else [ref]
-
-
-def _unquoted(text: str) -> str:
-    """The text without what it quotes (a quotation left open runs to the end)."""
-    return re.sub(r"(?:^|(?<=\s))['‘“\"].*$", " ", QUOTED.sub(" ", text))
 
 
 _SMALL = {"and", "of", "the", "for", "on", "in", "to", "a"}
@@ -127,7 +122,7 @@ class ClaimChecker:
             if gap:
                 return Finding(Problem.MISQUOTED, quote, gap)
         for claim in a.claims:
-            refs = article_refs(_unquoted(claim)) or _referred(claim, a)
+            refs = article_refs(unquoted(claim)) or _referred(claim, a)
             missing = self._unsupported(claim, refs)
             if missing:
                 where = " and ".join(f"Article {r.article}" for r in refs[:2]) or "the Convention"
