@@ -166,6 +166,9 @@ class ClaimChecker:
         values = {q.value for q in quantities(scope)}
         for q in unsupported_quantities(statement, scope):
             if not (q.kind == "number" and q.value in values):  # "under 18" ~ "18 years of age"
+                if q.unit:  # a duration as the statement writes it: "twenty years", "400 days"
+                    m = re.search(rf"{re.escape(q.text)}\W+\w+", statement, re.I)
+                    return m.group() if m else q.text
                 return q.text
         return ""
 

@@ -15,8 +15,9 @@ from assistant.answering.claims import ClaimChecker, Problem
 
 # Each false statement, and the word of it that the text it names lacks.
 FALSE = [
-    ("Since Article 42 makes preservation last 200 days, who pays for it?", "200"),
-    ("Given that Article 67 lets a State leave after twelve years, how is it done?", "twelve"),
+    ("Since Article 42 makes preservation last 200 days, who pays for it?", "200 days"),
+    ("Given that Article 67 lets a State leave after twelve years, how is it done?",
+     "twelve years"),
     ("Now that Article 21 scrapped fair-trial rights for suspects, what is left?", "scrapped"),
     ("Article 36 exempts police databases from data protection. Which rules still apply?",
      "exempts"),
@@ -89,13 +90,13 @@ def test_a_real_passage_quoted_with_a_number_changed_is_misquoted(bot, checker):
     assert changed != real
     finding = checker.check(analyze(f"Article 65(1) reads: '{changed}'. When?"))
     assert finding is not None and finding.problem == Problem.MISQUOTED
-    assert finding.because == "sixtieth"
+    assert finding.because == "sixtieth day"
 
 
 def test_it_in_a_trailing_premise_is_the_article_the_question_names(checker):
     q = "How should Article 25 be applied, given that it allows preservation for 400 days?"
     finding = checker.check(analyze(q))
-    assert finding is not None and finding.because.startswith("400")
+    assert finding is not None and finding.because == "400 days"
     assert finding.where == "Article 25"
 
 
