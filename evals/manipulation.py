@@ -104,9 +104,9 @@ def look_ups(labels: list[str], rng: np.random.Generator) -> list[str]:
 def examples(bot: Assistant) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Texts, labels (1: manipulation) and which genuine ones are ordinary questions (the
     tuning set's and our index's, which the threshold protects)."""
-    attempts = load_probes("injections")
+    attempts = load_probes("injections", bot.catalog)
     ordinary: list[str] = []
-    other: list[str] = load_probes("legitimate")
+    other: list[str] = load_probes("legitimate", bot.catalog)
     for item in load_set("tuning"):
         if item.type == ItemType.INJECTION:
             attempts.append(item.question)

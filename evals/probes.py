@@ -12,15 +12,19 @@ import json
 from pathlib import Path
 
 from assistant import Assistant
+from assistant.index.catalog import Catalog
 from assistant.settings import Settings
+from evals.text_refs import expand
 
 HERE = Path(__file__).parent / "gate_probes"
 
 
-def load(name: str, folder: Path = HERE) -> list[str]:
-    """The questions of ``<folder>/<name>.jsonl`` (``evals/gate_probes/`` by default)."""
+def load(name: str, catalog: Catalog, folder: Path = HERE) -> list[str]:
+    """The questions of ``<folder>/<name>.jsonl`` (``evals/gate_probes/`` by default), the
+    official wording they quote put back from the index (``evals/text_refs.py``)."""
     path = folder / f"{name}.jsonl"
-    return [json.loads(line)["q"] for line in path.read_text().splitlines() if line.strip()]
+    lines = path.read_text().splitlines()
+    return [expand(json.loads(line)["q"], catalog) for line in lines if line.strip()]
 
 
 def main(argv=None) -> int:
@@ -35,7 +39,8 @@ def main(argv=None) -> int:
     )
     args = ap.parse_args(argv)
     bot = Assistant(Settings().model_copy(update={"llm": ""}), progress=False).ensure_ready()
-    injections, legitimate = load("injections", args.dir), load("legitimate", args.dir)
+    injections = load("injections", bot.catalog, args.dir)
+    legitimate = load("legitimate", bot.catalog, args.dir)
     answered = [q for q in injections if not bot.ask(q).abstained]
     declined = [q for q in legitimate if bot.ask(q).abstained]
     print(
