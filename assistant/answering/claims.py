@@ -37,11 +37,6 @@ from assistant.models import Chunk, SourceKind
 
 _WORD = re.compile(r"[a-z0-9]+")
 _NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}s?|[A-Z][a-z]{2,})\b")
-_MONTH_DATE = re.compile(
-    r"\b(?:\d{1,2}\s+)?(?:january|february|march|april|may|june|july|august|september|october|"
-    r"november|december)\s+\d{4}\b",
-    re.I,
-)
 _NEGATION = re.compile(r"\b(?:not|nothing|never|neither|nor|no)\b|n[’']t\b", re.I)
 _GRAM = 4  # words per n-gram a quotation is matched by
 _MAX_GAP = 3  # a quotation with a longer run of unmatched words is not the text's
@@ -160,9 +155,9 @@ class ClaimChecker:
         """A number, duration, ordinal or date of the statement that the scope does not state
         ("" when there is none)."""
         flat = " ".join(_words(scope))
-        for m in _MONTH_DATE.finditer(statement):  # a date with its month, not only its year
-            if " ".join(_words(m.group())) not in flat:
-                return m.group()
+        for q in quantities(statement):  # a date with its month, not only its year
+            if q.kind == "date" and " ".join(_words(q.text)) not in flat:
+                return q.text
         values = {q.value for q in quantities(scope)}
         for q in unsupported_quantities(statement, scope):
             if not (q.kind == "number" and q.value in values):  # "under 18" ~ "18 years of age"
