@@ -13,6 +13,10 @@ does not bear out. A statement is *not borne out* when:
   (nor, for "optional" or "mandatory", its modal verb: "may", "shall");
 - it names something (a capitalised name or acronym) that neither the official documents nor
   the briefing material mention ("INTERPOL", "VPN").
+- it puts an obligation or a prohibition ("obliges", "requires each State", "must not") on a
+  named provision that states neither: of the named article's paragraphs, the one sharing most
+  of the claim's words is the one it speaks about ("Article 19 obliges every State Party to
+  criminalize preparation", where Art. 19(3) says "may"). The notice names that paragraph.
 
 A claim that names no article is read against all of that text.
 
@@ -32,6 +36,7 @@ from enum import StrEnum
 from assistant.analysis import QUOTED, ArticleRef, QueryAnalysis, article_refs, rules, unquoted
 from assistant.index.catalog import Catalog
 from assistant.index.lexical import GENERIC_TERMS, LexicalIndex
+from assistant.language.modality import Modality, modalities
 from assistant.language.quantities import quantities, unsupported_quantities
 from assistant.models import Chunk, SourceKind
 
@@ -40,6 +45,7 @@ _NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}s?|[A-Z][a-z]{2,})\b")
 _NEGATION = re.compile(r"\b(?:not|nothing|never|neither|nor|no)\b|n[’']t\b", re.I)
 _GRAM = 4  # words per n-gram a quotation is matched by
 _MAX_GAP = 3  # a quotation with a longer run of unmatched words is not the text's
+_STRONG = {Modality.OBLIGATION, Modality.PROHIBITION}  # what a claim may not add to a "may"
 
 
 class Problem(StrEnum):
@@ -122,6 +128,9 @@ class ClaimChecker:
             if missing:
                 where = " and ".join(f"Article {r.article}" for r in refs[:2]) or "the Convention"
                 return Finding(Problem.NOT_IN_TEXT, claim, missing, where)
+            closest, force = self._force_lacking(claim, refs)
+            if closest is not None:
+                return Finding(Problem.NOT_IN_TEXT, claim, force, closest.label)
         return None
 
     def _unmatched_run(self, quote: str) -> str:
@@ -166,6 +175,27 @@ class ClaimChecker:
                     return m.group() if m else q.text
                 return q.text
         return ""
+
+    def _force_lacking(self, claim: str, refs: list[ArticleRef]) -> tuple[Chunk | None, str]:
+        """A claim about a named provision that asserts an obligation or a prohibition where
+        the provision it speaks about states neither: that provision (of those named, the one
+        sharing most of the claim's words; of several as close, none may state one) and the
+        modal verb it lacks ("Article 19 obliges every State Party to criminalize preparation",
+        where Art. 19(3) says "may"). (None, "") when the claim asserts no such force, is
+        negated, names no article, or the provision bears it out."""
+        asserted = modalities(unquoted(claim)) & _STRONG
+        if not refs or not asserted or _NEGATION.search(claim):
+            return None, ""
+        chunks = [c for r in refs for c in self.catalog.provision(r.article, r.paragraph)]
+        if not chunks:
+            return None, ""
+        words = set(self.lexical.terms(unquoted(claim))) - GENERIC_TERMS
+        shared = {c.id: len(words & set(self.lexical.terms(self._text(c)))) for c in chunks}
+        top = max(shared.values())
+        closest = [c for c in chunks if shared[c.id] == top]
+        if any(modalities(self._text(c)) & _STRONG for c in closest):
+            return None, ""
+        return closest[0], "shall" if Modality.OBLIGATION in asserted else "shall not"
 
     def _unsupported(self, claim: str, refs: list[ArticleRef]) -> str:
         scope = self._scope(refs)

@@ -36,7 +36,19 @@ TRUE = [
     "Since the treaty does not define 'hate speech', can a State criminalize it under Article 16?",
     "As a compliance officer at a firm with 300 staff, what does Article 27 require of us?",
     "My colleague says Article 16 protects intimate images, is that right?",
+    "Since Article 7 obliges each State Party to make illegal access a criminal offence, what "
+    "counts as access without right?",
+    "Article 11 obliges each State Party to criminalize producing a device designed for "
+    "committing an offence. Is selling one covered?",
 ]
+# Obligations a claim puts on a provision that only permits: the provision it speaks about
+# (of the article's paragraphs, the one sharing most of its words), and the verb it lacks.
+FORCE = [
+    ("Since Article 7 obliges each State Party to require that illegal access involve infringing "
+     "security measures, what counts as a security measure?", "Art. 7(2)"),
+    ("Given that Article 12 requires every State Party to demand an intent to defraud for "
+     "forgery, how is intent proved?", "Art. 12(2)"),
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +62,15 @@ def test_a_false_statement_is_found_with_the_word_the_text_lacks(checker, questi
     finding = checker.check(analyze(question))
     assert finding is not None and finding.problem == Problem.NOT_IN_TEXT
     assert finding.because == word
+
+
+@pytest.mark.parametrize(("question", "provision"), FORCE)
+def test_an_obligation_the_provision_does_not_impose_is_found(checker, question, provision):
+    finding = checker.check(analyze(question))
+    assert finding is not None and finding.problem == Problem.NOT_IN_TEXT
+    assert (finding.where, finding.because) == (provision, "shall")
+    negated = question.replace("obliges", "does not oblige").replace("requires", "does not require")
+    assert checker.check(analyze(negated)) is None  # "does not oblige" is not an obligation
 
 
 @pytest.mark.parametrize("question", TRUE)
