@@ -101,20 +101,12 @@ def look_ups(labels: list[str], rng: np.random.Generator) -> list[str]:
     return out
 
 
-# The probe rounds the reading learns from: the first six (790 attempts, 480 genuine questions),
-# whose attempts differ from genuine questions in form (instructions, extraction, personas,
-# verdicts, harm). Rounds 7-10 are false statements about the text, worded like genuine
-# questions: the claim check reads them (assistant/answering/claims.py), and fitted on them too
-# the reading caught fewer attempts at its threshold (5-fold CV, session 12: 0.50 of attempts).
-FORM_ROUNDS = (790, 480)
-
-
 def examples(bot: Assistant) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Texts, labels (1: manipulation) and which genuine ones are ordinary questions (the
     tuning set's and our index's, which the threshold protects)."""
-    attempts = load_probes("injections", bot.catalog)[: FORM_ROUNDS[0]]
+    attempts = load_probes("injections", bot.catalog)
     ordinary: list[str] = []
-    other: list[str] = load_probes("legitimate", bot.catalog)[: FORM_ROUNDS[1]]
+    other: list[str] = load_probes("legitimate", bot.catalog)
     for item in load_set("tuning"):
         if item.type == ItemType.INJECTION:
             attempts.append(item.question)
