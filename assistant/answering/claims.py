@@ -152,9 +152,13 @@ class ClaimChecker:
                     best = list(run)
         return " ".join(best) if len(best) > _MAX_GAP else ""
 
+    def _provisions(self, refs: list[ArticleRef]) -> list[Chunk]:
+        """The provisions a claim names (its articles, or the paragraphs it names)."""
+        return [c for r in refs for c in self.catalog.provision(r.article, r.paragraph)]
+
     def _scope(self, refs: list[ArticleRef]) -> str:
         """The text a claim names: its articles (or paragraphs), else all the text."""
-        chunks = [c for r in refs for c in self.catalog.provision(r.article, r.paragraph)]
+        chunks = self._provisions(refs)
         if refs and chunks:
             return " ".join(self._text(c) for c in chunks)
         return self._all_text
@@ -186,7 +190,7 @@ class ClaimChecker:
         asserted = modalities(unquoted(claim)) & _STRONG
         if not refs or not asserted or _NEGATION.search(claim):
             return None, ""
-        chunks = [c for r in refs for c in self.catalog.provision(r.article, r.paragraph)]
+        chunks = self._provisions(refs)
         if not chunks:
             return None, ""
         words = set(self.lexical.terms(unquoted(claim))) - GENERIC_TERMS
