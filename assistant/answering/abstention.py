@@ -7,13 +7,13 @@ interpretative note, resolution paragraph, preamble paragraph or chapter the tex
 questions resting on a statement about the text, or a quotation of it, that the text does not
 bear out (``claims.py``).
 
-After retrieval, first a learned reading of manipulation attempts (``ManipulationModel``, over
-the question's embedding), for the forms no rule names; then a calibrated score: a logistic
-model over retrieval signals (best similarity to one of our plain-language questions on a
-provision, to a provision, to one of our questions that the Convention does not answer
+After retrieval, first a calibrated score, then a learned reading of manipulation attempts
+(``ManipulationModel``, over the question's embedding) for the forms no rule names. The score,
+a logistic model over retrieval signals (best similarity to one of our plain-language questions
+on a provision, to a provision, to one of our questions that the Convention does not answer
 (``corpus/declined.toml``), and the share of the question's words the official text never
-uses) estimates whether the Convention addresses the question. Its
-weights and threshold are fitted on the tuning set's in-scope and out-of-scope items by
+uses), estimates whether the Convention addresses the question; an unrelated how-to question is
+thus declined as not addressed, not as manipulation. Its weights and threshold are fitted on the tuning set's in-scope and out-of-scope items by
 ``python -m evals.calibrate`` and stored in ``assistant/data/abstention.toml`` with the figures
 they were fitted on; the frozen test set's near misses check them.
 """
@@ -178,18 +178,20 @@ class AbstentionPolicy:
         return None
 
     def after_retrieval(self, a: QueryAnalysis, r: Retrieval, *, followup: bool) -> Decision | None:
-        """Decline a manipulation attempt the learned model recognises (whatever the question
-        names), then when the calibrated model says the Convention does not address it."""
-        if self._manipulation(a, r):
-            return self._decide(Reason.INJECTION)
+        """Decline when the calibrated model says the Convention does not address the question
+        (so an unrelated how-to question reads "not addressed", not "manipulation"), then a
+        manipulation attempt the learned model recognises (whatever the question names)."""
         if not r.passages:
             return self._decide(Reason.OUT_OF_SCOPE)
-        if r.named or r.named_labels or r.definitions or followup or a.sources or a.named_chapters:
-            return None  # the question points at the text itself
-        if r.title_share >= TITLE_SHARE:
-            return None  # ... by an article's title ("Which article deals with denunciation?")
-        p = in_scope_probability(signals(r, self.lexical), self.calibration)
-        return self._decide(Reason.OUT_OF_SCOPE) if p < self.calibration.threshold else None
+        points_at_text = bool(
+            r.named or r.named_labels or r.definitions or followup or a.sources or a.named_chapters
+        )
+        # ... or at an article by its title ("Which article deals with denunciation?")
+        if not points_at_text and r.title_share < TITLE_SHARE:
+            p = in_scope_probability(signals(r, self.lexical), self.calibration)
+            if p < self.calibration.threshold:
+                return self._decide(Reason.OUT_OF_SCOPE)
+        return self._decide(Reason.INJECTION) if self._manipulation(a, r) else None
 
     def _manipulation(self, a: QueryAnalysis, r: Retrieval) -> bool:
         """The learned reading, of the question as asked (its framing is often the attempt:
