@@ -13,8 +13,8 @@ a logistic model over retrieval signals (best similarity to one of our plain-lan
 on a provision, to a provision, to one of our questions that the Convention does not answer
 (``corpus/declined.toml``), and the share of the question's words the official text never
 uses), estimates whether the Convention addresses the question; an unrelated how-to question is
-thus declined as not addressed, not as manipulation. Its weights and threshold are fitted on the tuning set's in-scope and out-of-scope items by
-``python -m evals.calibrate`` and stored in ``assistant/data/abstention.toml`` with the figures
+thus declined as not addressed, not as manipulation. Its weights and threshold are fitted on the
+tuning set's in-scope and out-of-scope items by ``python -m evals.calibrate`` and stored in ``assistant/data/abstention.toml`` with the figures
 they were fitted on; the frozen test set's near misses check them.
 """
 
