@@ -14,8 +14,9 @@ on a provision, to a provision, to one of our questions that the Convention does
 (``corpus/declined.toml``), and the share of the question's words the official text never
 uses), estimates whether the Convention addresses the question; an unrelated how-to question is
 thus declined as not addressed, not as manipulation. Its weights and threshold are fitted on the
-tuning set's in-scope and out-of-scope items by ``python -m evals.calibrate`` and stored in ``assistant/data/abstention.toml`` with the figures
-they were fitted on; the frozen test set's near misses check them.
+tuning set's in-scope and out-of-scope items by ``python -m evals.calibrate`` and stored in
+``assistant/data/abstention.toml`` with the figures they were fitted on; the frozen test set's
+near misses check them.
 """
 
 from __future__ import annotations
