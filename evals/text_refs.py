@@ -17,7 +17,8 @@ _REF = re.compile(r"\{\{(?P<label>[^@{}]+)@(?P<start>\d+)-(?P<end>\d+)\}\}")
 MIN_WORDS = 8  # shorter runs are ordinary phrases, kept as written
 
 
-def _words(catalog: Catalog, label: str) -> list[str]:
+def provision_words(catalog: Catalog, label: str) -> list[str]:
+    """A provision's text as references count its words (whitespace-separated)."""
     return catalog.by_label[label][0].text.split()
 
 
@@ -25,7 +26,7 @@ def expand(text: str, catalog: Catalog) -> str:
     """The text with every reference replaced by the official words it stands for."""
 
     def words(m: re.Match) -> str:
-        run = _words(catalog, m["label"])[int(m["start"]) : int(m["end"])]
+        run = provision_words(catalog, m["label"])[int(m["start"]) : int(m["end"])]
         if not run:
             raise KeyError(f"{m.group()}: not in the index")
         return " ".join(run)
@@ -38,8 +39,8 @@ def redact(text: str, catalog: Catalog) -> str:
     word, punctuation included, replaced by a reference to it (the longest run first)."""
     tokens = text.split(" ")
     best: tuple[int, int, str, int] | None = None  # (length, start in text, label, start)
-    for label, chunks in catalog.by_label.items():
-        source = chunks[0].text.split()
+    for label in catalog.by_label:
+        source = provision_words(catalog, label)
         where: dict[str, list[int]] = {}
         for j, w in enumerate(source):
             where.setdefault(w, []).append(j)

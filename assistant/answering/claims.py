@@ -37,7 +37,7 @@ from assistant.analysis import QUOTED, ArticleRef, QueryAnalysis, article_refs, 
 from assistant.index.catalog import Catalog
 from assistant.index.lexical import GENERIC_TERMS, LexicalIndex
 from assistant.language.modality import Modality, modalities
-from assistant.language.quantities import quantities, unsupported_quantities
+from assistant.language.quantities import Quantity, quantities, unsupported_quantities
 from assistant.models import Chunk, SourceKind
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -51,6 +51,28 @@ _STRONG = {Modality.OBLIGATION, Modality.PROHIBITION}  # what a claim may not ad
 class Problem(StrEnum):
     NOT_IN_TEXT = "claim_not_in_text"  # a statement the text does not bear out
     MISQUOTED = "misquoted"  # a quotation that is not the text's
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """A text claims are read against, with what the checks read of it, read once."""
+
+    text: str
+    flat: str  # its words, lower-cased, one space apart
+    words: frozenset[str]
+    terms: frozenset[str]  # stemmed, as the lexical index reads them
+    quantities: tuple[Quantity, ...]
+
+    @classmethod
+    def of(cls, text: str, lexical: LexicalIndex) -> _Scope:
+        words = _words(text)
+        return cls(
+            text,
+            " ".join(words),
+            frozenset(words),
+            frozenset(lexical.terms(text)),
+            tuple(quantities(text)),
+        )
 
 
 @dataclass(frozen=True)
@@ -96,9 +118,12 @@ class ClaimChecker:
         )
         # a claim naming no article is read against everything the answers come from: the
         # official documents and the briefing material ("adopted after three years of talks")
-        self._all_text = " ".join([counts] + [self._text(c) for c in catalog.chunks])
-        self._all_terms = set(lexical.terms(self._all_text))  # their words, not our questions
-        self._initialisms = _initialisms(self._all_text)  # "ICT", "MLA"
+        self._all = _Scope.of(" ".join([counts] + [self._text(c) for c in catalog.chunks]), lexical)
+        self._initialisms = _initialisms(self._all.text)  # "ICT", "MLA"
+        # the texts of named provisions, and each provision's terms, read once when first named
+        # (a benign race: every thread computes the same value)
+        self._scopes: dict[tuple[str, ...], _Scope] = {}
+        self._chunk_terms: dict[str, frozenset[str]] = {}
         grams: set[tuple[str, ...]] = set()
         for c in catalog.chunks:  # quotations may come from the briefing too
             w = _words(self._text(c))
@@ -156,23 +181,33 @@ class ClaimChecker:
         """The provisions a claim names (its articles, or the paragraphs it names)."""
         return [c for r in refs for c in self.catalog.provision(r.article, r.paragraph)]
 
-    def _scope(self, refs: list[ArticleRef]) -> str:
+    def _scope(self, refs: list[ArticleRef]) -> _Scope:
         """The text a claim names: its articles (or paragraphs), else all the text."""
         chunks = self._provisions(refs)
-        if refs and chunks:
-            return " ".join(self._text(c) for c in chunks)
-        return self._all_text
+        if not (refs and chunks):
+            return self._all
+        key = tuple(c.id for c in chunks)
+        if key not in self._scopes:
+            self._scopes[key] = _Scope.of(" ".join(self._text(c) for c in chunks), self.lexical)
+        return self._scopes[key]
+
+    def _terms_of(self, c: Chunk) -> frozenset[str]:
+        if c.id not in self._chunk_terms:
+            self._chunk_terms[c.id] = frozenset(self.lexical.terms(self._text(c)))
+        return self._chunk_terms[c.id]
 
     @staticmethod
-    def _numbers(statement: str, scope: str) -> str:
+    def _numbers(statement: str, scope: _Scope) -> str:
         """A number, duration, ordinal or date of the statement that the scope does not state
         ("" when there is none)."""
-        flat = " ".join(_words(scope))
-        for q in quantities(statement):  # a date with its month, not only its year
-            if q.kind == "date" and " ".join(_words(q.text)) not in flat:
+        stated = quantities(statement)
+        for q in stated:  # a date with its month, not only its year
+            if q.kind == "date" and " ".join(_words(q.text)) not in scope.flat:
                 return q.text
-        values = {q.value for q in quantities(scope)}
-        for q in unsupported_quantities(statement, scope):
+        if not stated:
+            return ""
+        values = {q.value for q in scope.quantities}
+        for q in unsupported_quantities(statement, scope.quantities):
             if not (q.kind == "number" and q.value in values):  # "under 18" ~ "18 years of age"
                 if q.unit:  # a duration as the statement writes it: "twenty years", "400 days"
                     m = re.search(rf"{re.escape(q.text)}\W+\w+", statement, re.I)
@@ -194,7 +229,7 @@ class ClaimChecker:
         if not chunks:
             return None, ""
         words = set(self.lexical.terms(unquoted(claim))) - GENERIC_TERMS
-        shared = {c.id: len(words & set(self.lexical.terms(self._text(c)))) for c in chunks}
+        shared = {c.id: len(words & self._terms_of(c)) for c in chunks}
         top = max(shared.values())
         closest = [c for c in chunks if shared[c.id] == top]
         if any(modalities(self._text(c)) & _STRONG for c in closest):
@@ -203,28 +238,25 @@ class ClaimChecker:
 
     def _unsupported(self, claim: str, refs: list[ArticleRef]) -> str:
         scope = self._scope(refs)
-        flat = " ".join(_words(scope))
         negated = _NEGATION.search(claim)  # "the treaty does not define 'hate speech'" is true
         # words it quotes from the text ("'political reasons'")
         for m in () if negated else QUOTED.finditer(claim):
             quoted = " ".join(_words(next(g for g in m.groups() if g is not None)))
-            if quoted and f" {quoted} " not in f" {flat} ":
+            if quoted and f" {quoted} " not in f" {scope.flat} ":
                 return m.group().strip()
         missing = self._numbers(claim, scope)
         if missing:
             return missing
-        terms = set(self.lexical.terms(scope))
-        modal = set(_words(scope))
         for word in re.findall(r"[\w-]+", claim):
             stems = set(self.lexical.terms(word)) & self._sweeping
-            if negated or not stems or stems & terms:
+            if negated or not stems or stems & scope.terms:
                 continue
-            if self._modals.get(word.lower()) not in modal:
+            if self._modals.get(word.lower()) not in scope.words:
                 return word
         for m in _NAME.finditer(claim):
             stems = set(self.lexical.terms(m.group())) - GENERIC_TERMS
             if m.group().isupper() and m.group().rstrip("s").lower() in self._initialisms:
                 continue
-            if stems and not stems & self._all_terms:
+            if stems and not stems & self._all.terms:
                 return m.group()
         return ""

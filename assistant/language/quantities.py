@@ -13,6 +13,7 @@ enumerations); inside a duration ("one year") they are.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _UNITS = {
@@ -156,10 +157,12 @@ def value_keys(text: str) -> set[tuple]:
     return {q.value_key for q in quantities(text)}
 
 
-def unsupported_quantities(claim: str, source: str) -> list[Quantity]:
-    """Quantities the claim states that the source does not (by value, durations by unit)."""
-    have = value_keys(source)
-    years = {q.text for q in quantities(source) if q.kind in ("date", "year")}
+def unsupported_quantities(claim: str, source: str | Sequence[Quantity]) -> list[Quantity]:
+    """Quantities the claim states that the source does not (by value, durations by unit).
+    ``source`` is a text, or the quantities already read from one (a long text read once)."""
+    found = quantities(source) if isinstance(source, str) else source
+    have = {q.value_key for q in found}
+    years = {q.text for q in found if q.kind in ("date", "year")}
     missing = []
     for q in quantities(claim):
         if q.kind in ("date", "year"):

@@ -8,22 +8,18 @@ import re
 from pathlib import Path
 
 from evals.probes import HERE
-from evals.text_refs import MIN_WORDS, expand, redact
-
-
-def _provision_words(bot, label: str) -> list[str]:
-    return bot.catalog.by_label[label][0].text.split()
+from evals.text_refs import MIN_WORDS, expand, provision_words, redact
 
 
 def test_a_quoted_run_becomes_a_reference_and_comes_back_word_for_word(bot):
     bot.ensure_ready()
-    run = " ".join(_provision_words(bot, "Art. 27(b)")[:12])
+    run = " ".join(provision_words(bot.catalog, "Art. 27(b)")[:12])
     question = f"Article 27(b) reads: {run} Who decides?"
     stored = redact(question, bot.catalog)
     assert "{{Art. 27(b)@0-12}}" in stored and run not in stored
     assert expand(stored, bot.catalog) == question
     # a run shorter than MIN_WORDS stays as written
-    short = " ".join(_provision_words(bot, "Art. 27(b)")[: MIN_WORDS - 1])
+    short = " ".join(provision_words(bot.catalog, "Art. 27(b)")[: MIN_WORDS - 1])
     assert redact(f"It says {short} here", bot.catalog) == f"It says {short} here"
 
 

@@ -39,6 +39,12 @@ def test_unsupported_quantities():
     ]
     assert unsupported_quantities("90 days after the 40th instrument", source) == []
     assert unsupported_quantities("signature in 2025", "open for signature in Hanoi in 2025") == []
+    # a source's quantities read once give the same answer as its text
+    read = quantities(source)
+    assert [q.text for q in unsupported_quantities("after the thirtieth instrument", read)] == [
+        "thirtieth"
+    ]
+    assert unsupported_quantities("90 days after the 40th instrument", read) == []
 
 
 @pytest.mark.parametrize(
