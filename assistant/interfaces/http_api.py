@@ -519,8 +519,9 @@ class Launcher:
     """The ASGI app the server runs from its first moment, in three phases.
 
     1. Until the assistant is ready (the index checked, and resumed, updated or rebuilt if it
-       has to be; the models loaded) ``/healthz`` answers 503 with the state and the reason,
-       every other request 503 with ``Retry-After`` (never an answer from a partial index).
+       has to be; the models loaded), and until the API is mounted, ``/healthz`` answers 503
+       with the state and the reason, every other request 503 with ``Retry-After`` (never an
+       answer from a partial index, never "ready" before a request can be served).
     2. Then the HTTP API (``api``) serves while the web page is built (importing Gradio takes
        seconds): ``/healthz`` answers 200 with state ``loading-page``, the page a short
        "starting" page that reloads itself.
@@ -573,6 +574,10 @@ class Launcher:
         health = Health.of(self.assistant)
         if self.error is not None:
             health = Health(ready=False, state="failed", reason=str(self.error))
+        elif health.ready:  # the index is loaded, but nothing serves yet: not ready to callers
+            health = Health(
+                ready=False, state="loading", reason="the index is loaded; the server is starting"
+            )
         if path == "/healthz":
             response = health.response()
         elif path.startswith(("/api/", "/v1/", "/slack/", "/openapi.json", "/docs")):

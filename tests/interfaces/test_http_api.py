@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -370,3 +371,22 @@ def test_stream_sends_sentences_as_they_are_written(llm_server):
     with httpx.Client(base_url=srv.url, timeout=60) as c:
         r = c.post("/api/ask/stream", json={"question": "\x00"})
         assert r.status_code == 422 and set(r.json()) == {"detail", "field"}
+
+
+def test_a_loaded_index_is_not_reported_ready_before_the_server_serves(bot):
+    """Between the index being loaded and the API being mounted, ``/healthz`` must not say
+    "ready": a caller that waited for it would get 503 from the very next request."""
+    from assistant.interfaces.http_api import Launcher
+
+    bot.ensure_ready()
+    launcher = Launcher(bot, full=lambda: None)  # its lifespan has not run: nothing served yet
+
+    async def calls():
+        transport = httpx.ASGITransport(app=launcher)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            return await c.get("/healthz"), await c.get("/api/articles")
+
+    health, articles = asyncio.run(calls())
+    assert health.status_code == 503
+    assert health.json()["state"] == "loading" and not health.json()["ready"]
+    assert articles.status_code == 503
