@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from assistant.analysis import QUOTED, ArticleRef, QueryAnalysis, article_refs, rules, unquoted
 from assistant.index.catalog import Catalog
@@ -61,18 +62,17 @@ class _Scope:
     flat: str  # its words, lower-cased, one space apart
     words: frozenset[str]
     terms: frozenset[str]  # stemmed, as the lexical index reads them
-    quantities: tuple[Quantity, ...]
 
     @classmethod
     def of(cls, text: str, lexical: LexicalIndex) -> _Scope:
         words = _words(text)
-        return cls(
-            text,
-            " ".join(words),
-            frozenset(words),
-            frozenset(lexical.terms(text)),
-            tuple(quantities(text)),
-        )
+        return cls(text, " ".join(words), frozenset(words), frozenset(lexical.terms(text)))
+
+    @cached_property
+    def quantities(self) -> tuple[Quantity, ...]:
+        """Read when a claim first states a number (not at start-up: the whole text's take a
+        sixth of a second)."""
+        return tuple(quantities(self.text))
 
 
 @dataclass(frozen=True)
@@ -120,10 +120,9 @@ class ClaimChecker:
         # official documents and the briefing material ("adopted after three years of talks")
         self._all = _Scope.of(" ".join([counts] + [self._text(c) for c in catalog.chunks]), lexical)
         self._initialisms = _initialisms(self._all.text)  # "ICT", "MLA"
-        # the texts of named provisions, and each provision's terms, read once when first named
-        # (a benign race: every thread computes the same value)
+        # the texts of named provisions, read once when first named (a benign race: every
+        # thread computes the same value)
         self._scopes: dict[tuple[str, ...], _Scope] = {}
-        self._chunk_terms: dict[str, frozenset[str]] = {}
         grams: set[tuple[str, ...]] = set()
         for c in catalog.chunks:  # quotations may come from the briefing too
             w = _words(self._text(c))
@@ -184,17 +183,13 @@ class ClaimChecker:
     def _scope(self, refs: list[ArticleRef]) -> _Scope:
         """The text a claim names: its articles (or paragraphs), else all the text."""
         chunks = self._provisions(refs)
-        if not (refs and chunks):
-            return self._all
+        return self._scope_of(chunks) if refs and chunks else self._all
+
+    def _scope_of(self, chunks: list[Chunk]) -> _Scope:
         key = tuple(c.id for c in chunks)
         if key not in self._scopes:
             self._scopes[key] = _Scope.of(" ".join(self._text(c) for c in chunks), self.lexical)
         return self._scopes[key]
-
-    def _terms_of(self, c: Chunk) -> frozenset[str]:
-        if c.id not in self._chunk_terms:
-            self._chunk_terms[c.id] = frozenset(self.lexical.terms(self._text(c)))
-        return self._chunk_terms[c.id]
 
     @staticmethod
     def _numbers(statement: str, scope: _Scope) -> str:
@@ -229,7 +224,7 @@ class ClaimChecker:
         if not chunks:
             return None, ""
         words = set(self.lexical.terms(unquoted(claim))) - GENERIC_TERMS
-        shared = {c.id: len(words & self._terms_of(c)) for c in chunks}
+        shared = {c.id: len(words & self._scope_of([c]).terms) for c in chunks}
         top = max(shared.values())
         closest = [c for c in chunks if shared[c.id] == top]
         if any(modalities(self._text(c)) & _STRONG for c in closest):

@@ -153,10 +153,6 @@ def quantities(text: str) -> list[Quantity]:
     return out
 
 
-def value_keys(text: str) -> set[tuple]:
-    return {q.value_key for q in quantities(text)}
-
-
 def unsupported_quantities(claim: str, source: str | Sequence[Quantity]) -> list[Quantity]:
     """Quantities the claim states that the source does not (by value, durations by unit).
     ``source`` is a text, or the quantities already read from one (a long text read once)."""
