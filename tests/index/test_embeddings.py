@@ -75,7 +75,7 @@ print(json.dumps({
     "cli_path": cli_path,
     "serving": sorted(m for m in heavy if m in sys.modules),
     "page": "gradio" in sys.modules,
-    "threads": bot.embeddings._query.get_session_options().intra_op_num_threads,
+    "threads": bot.embeddings._session.get_session_options().intra_op_num_threads,
 }))
 """
 
