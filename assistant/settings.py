@@ -222,5 +222,10 @@ class Settings(BaseSettings):
         return self.corpus_dir / "declined.toml"
 
     @property
+    def pairs_path(self) -> Path:
+        """Our questions that need two provisions, each pointing to both."""
+        return self.corpus_dir / "pairs.toml"
+
+    @property
     def manifest_path(self) -> Path:
         return self.corpus_dir / "sources.toml"

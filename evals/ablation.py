@@ -62,6 +62,7 @@ CONFIGS = [
     Config("hand-set fit instead of the learned selector", no_selector=True),
     Config("no coverage in choosing what to cite", style={"coverage_weight": 0.0}),
     Config("no base paragraph before a dependent one", style={"base_ratio": 0.0}),
+    Config("no two-provision questions", style={"pair_min": 1.1}),
     Config(
         "hand-set fit, several provisions when close",
         no_selector=True,

@@ -74,6 +74,19 @@ def load_declined(path: Path) -> list[str]:
     return [" ".join(e["q"].split()) for e in data.get("exemplar", [])]
 
 
+def load_pairs(path: Path) -> list[tuple[tuple[str, str], str]]:
+    """Our questions that need two provisions (``corpus/pairs.toml``): ((label, label), text)."""
+    if not path.exists():
+        return []
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return [
+        ((first, second), " ".join(q.split()))
+        for e in data.get("pair", [])
+        for first, second in [e["labels"]]
+        for q in e["questions"]
+    ]
+
+
 def expanded_text(text: str, note: ProvisionNote | None) -> str:
     """A provision's indexed text with our plain words appended (document expansion): the
     summary and the questions it answers."""

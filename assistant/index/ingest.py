@@ -32,6 +32,7 @@ from assistant.documents.provision_notes import (
     expanded_text,
     load_declined,
     load_notes,
+    load_pairs,
 )
 from assistant.documents.sources import load_manifest
 from assistant.index import manifest as manifests
@@ -255,14 +256,24 @@ def _ingest(
     if unknown:
         log.warning("provision notes for labels the index lacks: %s", ", ".join(unknown[:10]))
     declined = load_declined(settings.declined_path)
-    questions = [q for q in indexed_questions(notes, declined) if q.declined or q.label in labels]
+    questions = [
+        q
+        for q in indexed_questions(notes, declined, load_pairs(settings.pairs_path))
+        if q.declined or (q.label in labels and (not q.pair or q.also in labels))
+    ]
     qcollection = open_collection(settings, client, questions_collection_name(settings.collection))
     qrecords = [
         Record(
             q.id,
             q.text,
             q.text,
-            {"label": q.label, "yes_no": q.yes_no, "declined": q.declined, "hash": h},
+            {
+                "label": q.label,
+                "yes_no": q.yes_no,
+                "declined": q.declined,
+                "also": q.also,
+                "hash": h,
+            },
             h,
         )
         for q in questions

@@ -146,12 +146,14 @@ def source_fingerprints(settings: Settings) -> dict[str, str | None]:
 
 
 def questions_fingerprint(settings: Settings) -> str:
-    """Our provision notes (summaries and questions), the declined exemplars, and whether
-    provisions are indexed with their notes: what the question index and the expanded
-    provision texts are made of."""
+    """Our provision notes (summaries and questions), the declined exemplars, the two-provision
+    questions, and whether provisions are indexed with their notes: what the question index and
+    the expanded provision texts are made of."""
     digest = hashlib.sha256(f"expand {settings.expand_provisions}".encode())
-    if settings.declined_path.exists():
-        digest.update(settings.declined_path.read_bytes())
+    for path in (settings.declined_path, settings.pairs_path):
+        if path.exists():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
     for file in sorted(settings.provisions_dir.glob("*.toml")):
         digest.update(file.name.encode())
         digest.update(file.read_bytes())

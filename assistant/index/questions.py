@@ -1,7 +1,9 @@
 """The question index: our plain-language questions, each a pointer to the provision it asks
 about (``corpus/provisions/*.toml``). A user's question is matched against them
 question-to-question (what the sentence embedding model is good at), and a hit stands for its
-provision in the rank fusion."""
+provision in the rank fusion. Our two-provision questions (``corpus/pairs.toml``) point to a
+pair of provisions; they are kept out of the fusion and read by the answerer (which provision
+goes with the one it cites first)."""
 
 from __future__ import annotations
 
@@ -22,16 +24,29 @@ class IndexedQuestion:
     label: str  # the provision it points to ("" for a question the Convention does not answer)
     text: str
     yes_no: str = ""
+    also: str = ""  # a two-provision question's second provision
 
     @property
     def declined(self) -> bool:
         return not self.label
 
+    @property
+    def pair(self) -> bool:
+        return bool(self.also)
+
+    @property
+    def on_provision(self) -> bool:
+        """A question on one provision (what the rank fusion reads)."""
+        return not self.declined and not self.pair
+
 
 def indexed_questions(
-    notes: dict[str, ProvisionNote], declined: list[str] | None = None
+    notes: dict[str, ProvisionNote],
+    declined: list[str] | None = None,
+    pairs: list[tuple[tuple[str, str], str]] | None = None,
 ) -> list[IndexedQuestion]:
-    """Our questions on each provision, then those the Convention does not answer."""
+    """Our questions on each provision, those the Convention does not answer, then those that
+    need two provisions."""
     out = []
     for label, note in notes.items():
         for q in note.questions:
@@ -40,11 +55,15 @@ def indexed_questions(
     for text in declined or []:
         digest = hashlib.sha1(f"declined\n{text}".encode()).hexdigest()[:16]
         out.append(IndexedQuestion(f"x:{digest}", "", text))
+    for (first, second), text in pairs or []:
+        digest = hashlib.sha1(f"{first}\n{second}\n{text}".encode()).hexdigest()[:16]
+        out.append(IndexedQuestion(f"p:{digest}", first, text, also=second))
     return out
 
 
 def question_hash(q: IndexedQuestion) -> str:
-    return hashlib.sha256(f"{q.label}\n{q.text}\n{q.yes_no}\n{q.declined}".encode()).hexdigest()
+    key = f"{q.label}\n{q.text}\n{q.yes_no}\n{q.declined}" + (f"\n{q.also}" if q.also else "")
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def questions_collection_name(collection: str) -> str:
@@ -62,14 +81,20 @@ class QuestionIndex:
 
     def __init__(self, collection: chromadb.Collection, questions: list[IndexedQuestion]):
         self.collection = collection
-        self.questions = [q for q in questions if not q.declined]
+        self.questions = [q for q in questions if q.on_provision]
         self.declined = [q for q in questions if q.declined]
+        self.pairs = [q for q in questions if q.pair]
         self._answered = _Vectors(collection, self.questions)
         self._declined = _Vectors(collection, self.declined)
+        self._pairs = _Vectors(collection, self.pairs)
 
     def dense(self, vector: list[float], k: int) -> list[tuple[IndexedQuestion, float]]:
         """The nearest questions on provisions, with their cosine similarity."""
         return self._answered.nearest(vector, k)
+
+    def nearest_pairs(self, vector: list[float], k: int) -> list[tuple[IndexedQuestion, float]]:
+        """The nearest two-provision questions, with their cosine similarity."""
+        return self._pairs.nearest(vector, k)
 
     def nearest_declined(self, vector: list[float]) -> float:
         """Cosine of the nearest question that the Convention does not answer (0 if none)."""

@@ -43,19 +43,19 @@ def write(
 ) -> dict[str, str]:
     """Write the snapshot of the chunk records (id, text, Chroma metadata) and the questions;
     ``texts`` (chunk id -> text) is what BM25 matches for a chunk (its expanded text; default
-    its search text). The questions' BM25 index holds only questions on provisions (not the
-    declined exemplars). Returns {file: sha256} for the manifest."""
+    its search text). The questions' BM25 index holds only questions on one provision (not the
+    declined exemplars nor the two-provision questions). Returns {file: sha256} for the manifest."""
     directory.mkdir(parents=True, exist_ok=True)
     catalog = Catalog([chunk_from_record(*r) for r in records])
     order = {c.id: i for i, c in enumerate(catalog.chunks)}
     records = sorted(records, key=lambda r: order[r[0]])
     payload = {
         "chunks": [list(r) for r in records],
-        "questions": [[q.id, q.label, q.text, q.yes_no] for q in questions],
+        "questions": [[q.id, q.label, q.text, q.yes_no, q.also] for q in questions],
     }
     (directory / CATALOG).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     chunk_texts = [texts[c.id] for c in catalog.chunks] if texts else None
-    on_provisions = [q for q in questions if not q.declined]
+    on_provisions = [q for q in questions if q.on_provision]
     for name, index in (
         (CHUNKS_LEXICAL, LexicalIndex(catalog.chunks, texts=chunk_texts)),
         (QUESTIONS_LEXICAL, LexicalIndex(on_provisions, texts=[q.text for q in on_provisions])),
@@ -87,6 +87,6 @@ def load(directory: Path) -> Snapshot:
         lexical=LexicalIndex.load(directory / CHUNKS_LEXICAL, catalog.chunks),
         questions=questions,
         question_lexical=LexicalIndex.load(
-            directory / QUESTIONS_LEXICAL, [q for q in questions if not q.declined]
+            directory / QUESTIONS_LEXICAL, [q for q in questions if q.on_provision]
         ),
     )

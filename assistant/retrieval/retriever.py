@@ -42,6 +42,22 @@ class QuestionMatch:
     support: float  # mean similarity to the (up to) three closest: several agree, not one
 
 
+@dataclass(frozen=True)
+class PairMatch:
+    """One of our two-provision questions close to the user's, with its two provisions."""
+
+    similarity: float
+    question: str
+    passages: tuple[Passage, Passage]
+
+    def partner(self, label: str) -> Passage | None:
+        """The other provision, when ``label`` is one of the two."""
+        first, second = self.passages
+        if first.label == label:
+            return second
+        return first if second.label == label else None
+
+
 @dataclass
 class Retrieval:
     """What the retriever found, with the signals the abstention policy reads."""
@@ -62,12 +78,14 @@ class Retrieval:
     parts: list[list[Passage]] = field(default_factory=list)  # best per part of a multi-part one
     earlier: list[str] = field(default_factory=list)  # what the earlier answer cited (follow-ups)
     vector: list[float] = field(default_factory=list)  # the embedding of ``query``
+    pairs: list[PairMatch] = field(default_factory=list)  # closest two-provision questions
 
 
 # A question mostly made of articles' titles names those articles ("What does the Convention say
 # about the statute of limitations?"): their opening provisions are ranked, and the calibrated
 # gate does not apply.
 TITLE_SHARE = 0.5
+PAIRS = 3  # two-provision questions a retrieval reports
 
 _REFUSAL_TEXT = re.compile(r"\b(?:refus\w*|declin\w*|grounds?\b|postpone\w*|not be obliged)", re.I)
 _UNIT_KINDS = {
@@ -281,7 +299,20 @@ class HybridRetriever:
             parts=[self._part(part, analysis) for part in analysis.parts],
             earlier=list(boost_labels or []),
             vector=list(vector),
+            pairs=self._pairs(vector, candidates),
         )
+
+    def _pairs(self, vector: list[float], candidates: list[Passage]) -> list[PairMatch]:
+        """The closest two-provision questions, their provisions as ranked when candidates."""
+        known = {p.label: p for p in reversed(candidates)}
+        out = []
+        for q, sim in self.questions.nearest_pairs(vector, PAIRS):
+            chunks = [self._chunk_for(label) for label in (q.label, q.also)]
+            if None in chunks:
+                continue
+            first, second = (known.get(c.label) or self._passage(c) for c in chunks)
+            out.append(PairMatch(sim, q.text, (first, second)))
+        return out
 
     def _titled(self, question: str) -> tuple[list[int], float]:
         """The articles whose title the question uses as a phrase (its stemmed words in a row),

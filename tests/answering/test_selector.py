@@ -137,3 +137,54 @@ def test_a_part_is_judged_alone_when_the_whole_question_ranks_it_low(bot):
         assert len(shut) < len(cited)
     finally:
         ex.style = style
+
+
+def test_questions_close_to_our_two_provision_questions_cite_both_provisions(bot):
+    """Asked as written, our two-provision questions get both of their provisions cited far
+    more often when the answerer reads them (the default) than when it ignores them (pair_min
+    above 1); and ignoring them changes no answer to a question that does not ask for several
+    provisions."""
+    from dataclasses import replace
+
+    from assistant.documents.provision_notes import load_pairs
+
+    ex = bot.ensure_ready().extractive
+    sample = load_pairs(bot.settings.pairs_path)
+    gated = [(pair, q, bot.pipeline.until_gate(q).retrieval) for pair, q in sample]
+    retrievals = [(pair, q, r) for pair, q, r in gated if r is not None]  # not declined early
+    assert len(retrievals) >= 0.95 * len(sample)
+    style = ex.style
+
+    def answers(s):
+        ex.style = s
+        return [{p.label for p in ex.choose(q, r)} for _, q, r in retrievals]
+
+    try:
+        on, off = answers(style), answers(replace(style, pair_min=1.1))
+    finally:
+        ex.style = style
+
+    def both(cited):
+        return sum(x in c and y in c for ((x, y), _, _), c in zip(retrievals, cited, strict=True))
+
+    assert both(on) >= both(off) + 15, (both(on), both(off))  # 137 vs 109 when written
+    for (_, q, r), a, b in zip(retrievals, on, off, strict=True):
+        if a != b:
+            pool = ex.pool(r)
+            probs = ex.selector.probabilities(ex.features(pool, r, ex.coverage.wanted(r.query)))
+            assert ex.selector.several.asks_several(ex.several_features(pool, probs, r)), q
+
+
+def test_a_pair_match_gives_the_other_provision():
+    from assistant.models import SourceKind
+    from assistant.retrieval.retriever import PairMatch
+
+    def passage(label):
+        from assistant.models import Passage
+
+        return Passage(label, "t", label, SourceKind.CONVENTION, "", None, None, "", None, "", 0.0)
+
+    m = PairMatch(0.9, "q", (passage("Art. 25(1)"), passage("Art. 42(1)")))
+    assert m.partner("Art. 25(1)").label == "Art. 42(1)"
+    assert m.partner("Art. 42(1)").label == "Art. 25(1)"
+    assert m.partner("Art. 27(b)") is None

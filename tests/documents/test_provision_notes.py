@@ -9,7 +9,9 @@ import pytest
 from assistant.chunking import chunk_corpus
 from assistant.documents.loader import load_corpus
 from assistant.documents.provision_notes import (
+    MAX_COPIED_RUN,
     load_notes,
+    load_pairs,
     longest_common_run,
     question_problems,
     summary_problems,
@@ -105,6 +107,27 @@ def test_every_provision_has_at_least_three_questions_of_our_own(official, notes
         label: p for label, note in notes.items() if (p := question_problems(note, texts[label]))
     }
     assert problems == {}
+
+
+def test_every_two_provision_question_points_to_two_real_provisions_in_our_words(official):
+    """Our two-provision questions: two different labels of the official text, at least three
+    questions per pair, none repeated, none copying either provision."""
+    texts, _ = official
+    pairs = load_pairs(Settings().pairs_path)
+    assert len(pairs) >= 300
+    problems, seen, per_pair = [], set(), {}
+    for (first, second), text in pairs:
+        if first not in texts or second not in texts or first == second:
+            problems.append(f"labels {first!r}, {second!r}")
+            continue
+        if text.lower() in seen:
+            problems.append(f"repeated {text!r}")
+        seen.add(text.lower())
+        per_pair[frozenset((first, second))] = per_pair.get(frozenset((first, second)), 0) + 1
+        if any(longest_common_run(text, texts[lab]) > MAX_COPIED_RUN for lab in (first, second)):
+            problems.append(f"copies the text: {text!r}")
+    problems += [f"{sorted(k)}: {n} questions" for k, n in per_pair.items() if n < 3]
+    assert problems == []
 
 
 TEXT = (

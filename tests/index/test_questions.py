@@ -13,13 +13,16 @@ QUESTION = (
 )
 
 
-def _brute_force(collection, vector, declined: bool, k: int) -> list[tuple[str, float]]:
-    got = collection.get(where={"declined": declined}, include=["embeddings"])
-    m = np.array(got["embeddings"], dtype=np.float32)
+def _brute_force(
+    collection, vector, declined: bool, k: int, pairs: bool = False
+) -> list[tuple[str, float]]:
+    got = collection.get(where={"declined": declined}, include=["embeddings", "metadatas"])
+    keep = [i for i, m in enumerate(got["metadatas"]) if bool((m or {}).get("also")) == pairs]
+    m = np.array([got["embeddings"][i] for i in keep], dtype=np.float32)
     m /= np.linalg.norm(m, axis=1, keepdims=True)
     sims = m @ (np.asarray(vector, dtype=np.float32) / np.linalg.norm(vector))
     order = np.argsort(-sims, kind="stable")[:k]
-    return [(got["ids"][i], float(sims[i])) for i in order]
+    return [(got["ids"][keep[i]], float(sims[i])) for i in order]
 
 
 def test_nearest_questions_are_the_exact_ones_best_first(bot):
@@ -34,6 +37,21 @@ def test_nearest_questions_are_the_exact_ones_best_first(bot):
         assert all(not q.declined for q, _ in got)
         best_declined = _brute_force(index.collection, vector, True, 1)[0][1]
         assert abs(index.nearest_declined(vector) - best_declined) < 1e-5
+
+
+def test_two_provision_questions_are_searched_apart(bot):
+    """Our two-provision questions are not pointers of the rank fusion (neither its dense nor its
+    lexical question search returns them); their own search is exact, best first."""
+    bot.ensure_ready()
+    index = bot.retriever.questions
+    assert index.pairs and all(q.also and q.also != q.label for q in index.pairs)
+    vector = bot.retriever.embed(QUESTION)
+    assert not any(q.pair for q, _ in index.dense(vector, 10**6))
+    assert not any(q.pair for q, _ in bot.retriever.question_lexical.search(QUESTION, 10**6))
+    got = index.nearest_pairs(vector, 10)
+    want = _brute_force(index.collection, vector, False, 10, pairs=True)
+    assert [q.id for q, _ in got] == [i for i, _ in want]
+    assert np.allclose([s for _, s in got], [s for _, s in want], atol=1e-5)
 
 
 def test_fewer_questions_than_asked_for_and_none_asked(bot):
