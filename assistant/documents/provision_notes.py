@@ -74,13 +74,21 @@ def load_declined(path: Path) -> list[str]:
     return [" ".join(e["q"].split()) for e in data.get("exemplar", [])]
 
 
-def load_pairs(path: Path) -> list[tuple[tuple[str, str], str]]:
-    """Our questions that need two provisions (``corpus/pairs.toml``): ((label, label), text)."""
+@dataclass(frozen=True)
+class PairQuestion:
+    """One of our questions whose complete answer needs two given provisions."""
+
+    labels: tuple[str, str]
+    text: str
+
+
+def load_pairs(path: Path) -> list[PairQuestion]:
+    """Our two-provision questions (``corpus/pairs.toml``)."""
     if not path.exists():
         return []
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return [
-        ((first, second), " ".join(q.split()))
+        PairQuestion((first, second), " ".join(q.split()))
         for e in data.get("pair", [])
         for first, second in [e["labels"]]
         for q in e["questions"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import chromadb
 import numpy as np
 
-from assistant.documents.provision_notes import ProvisionNote
+from assistant.documents.provision_notes import PairQuestion, ProvisionNote
 
 SUFFIX = "-questions"
 
@@ -43,7 +43,7 @@ class IndexedQuestion:
 def indexed_questions(
     notes: dict[str, ProvisionNote],
     declined: list[str] | None = None,
-    pairs: list[tuple[tuple[str, str], str]] | None = None,
+    pairs: list[PairQuestion] | None = None,
 ) -> list[IndexedQuestion]:
     """Our questions on each provision, those the Convention does not answer, then those that
     need two provisions."""
@@ -55,9 +55,10 @@ def indexed_questions(
     for text in declined or []:
         digest = hashlib.sha1(f"declined\n{text}".encode()).hexdigest()[:16]
         out.append(IndexedQuestion(f"x:{digest}", "", text))
-    for (first, second), text in pairs or []:
-        digest = hashlib.sha1(f"{first}\n{second}\n{text}".encode()).hexdigest()[:16]
-        out.append(IndexedQuestion(f"p:{digest}", first, text, also=second))
+    for pair in pairs or []:
+        first, second = pair.labels
+        digest = hashlib.sha1(f"{first}\n{second}\n{pair.text}".encode()).hexdigest()[:16]
+        out.append(IndexedQuestion(f"p:{digest}", first, pair.text, also=second))
     return out
 
 

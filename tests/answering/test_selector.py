@@ -150,7 +150,7 @@ def test_questions_close_to_our_two_provision_questions_cite_both_provisions(bot
 
     ex = bot.ensure_ready().extractive
     sample = load_pairs(bot.settings.pairs_path)
-    gated = [(pair, q, bot.pipeline.until_gate(q).retrieval) for pair, q in sample]
+    gated = [(p.labels, p.text, bot.pipeline.until_gate(p.text).retrieval) for p in sample]
     retrievals = [(pair, q, r) for pair, q, r in gated if r is not None]  # not declined early
     assert len(retrievals) >= 0.95 * len(sample)
     style = ex.style

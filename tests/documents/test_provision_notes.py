@@ -116,7 +116,8 @@ def test_every_two_provision_question_points_to_two_real_provisions_in_our_words
     pairs = load_pairs(Settings().pairs_path)
     assert len(pairs) >= 300
     problems, seen, per_pair = [], set(), {}
-    for (first, second), text in pairs:
+    for pair in pairs:
+        (first, second), text = pair.labels, pair.text
         if first not in texts or second not in texts or first == second:
             problems.append(f"labels {first!r}, {second!r}")
             continue
