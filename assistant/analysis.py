@@ -344,26 +344,39 @@ _NOTE_REF = re.compile(
     r"\bnote\s+(\d{1,3})\s+(?:of|in)\s+the\s+annex\b|\bannex(?:'s|’s)?\s+note\s+(\d{1,3})\b",
     re.I,
 )
+_ORDINAL = "|".join(w for w in _WORDS.split("|") if re.search(r"(?:st|nd|rd|th)$", w))
+_ORDINAL += r"|\d{1,2}(?:st|nd|rd|th)"
+_PREAMBLE_PARA = r"(?:recital|preambular\s+paragraph)\b"
+_DOC = r"(?:the\s+)?(?P<{}>resolution|convention)(?:'s|’s)?"
 _RECITAL_REF = re.compile(
-    rf"\b(?:recital|preambular\s+paragraph|paragraph)\s+(\d{{1,2}}|{_WORDS})\s+of\s+the\s+"
-    r"(resolution|convention)(?:'s|’s)?\s+preamble\b|"
-    rf"\b(?:the\s+)?(resolution|convention)(?:'s|’s)?\s+(?:preamble(?:'s|’s)?\s+)?"
-    rf"(?:recital|preambular\s+paragraph)\s+(\d{{1,2}}|{_WORDS})\b|"
-    rf"\brecital\s+(\d{{1,2}}|{_WORDS})\b",
+    # "recital 3 of the Convention's preamble"
+    rf"\b(?:recital|preambular\s+paragraph|paragraph)\s+(?P<n1>\d{{1,2}}|{_WORDS})\s+of\s+"
+    rf"{_DOC.format('d1')}\s+preamble\b|"
+    # "the resolution's recital 2", "the Convention's preamble recital 3"
+    rf"\b{_DOC.format('d2')}\s+(?:preamble(?:'s|’s)?\s+)?(?:(?P<o2>{_ORDINAL})\s+)?"
+    rf"{_PREAMBLE_PARA}(?:\s+(?P<n2>\d{{1,2}}|{_WORDS})\b)?|"
+    # "the first recital of the resolution", "the 3rd preambular paragraph of the Convention"
+    rf"\b(?P<o3>{_ORDINAL})\s+{_PREAMBLE_PARA}(?:\s+(?:of|in)\s+{_DOC.format('d3')})?|"
+    # "recital 3"
+    rf"\brecital\s+(?P<n4>\d{{1,2}}|{_WORDS})\b",
     re.I,
 )
 
 
 def recital_refs(text: str) -> list[str]:
     """Preamble paragraphs named by number, as labels ("Conv. recital 3", "Res. recital 2"):
-    the resolution's when the question says so, the Convention's otherwise."""
+    the resolution's when the question says so, the Convention's otherwise. Recitals are
+    numbered as the text numbers them (the opening formula is not one)."""
     out = []
     for m in _RECITAL_REF.finditer(text):
-        number, doc = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        if not number:
-            number = m.group(5)
+        number = next((m[g] for g in ("n1", "o2", "n2", "o3", "n4") if m[g]), None)
+        if number is None:
+            continue  # "the Convention's recitals" names none
+        doc = m["d1"] or m["d2"] or m["d3"]
+        if not doc:
             doc = "resolution" if re.search(r"\bresolution\b", text, re.I) else "convention"
         label = "Res." if doc.lower() == "resolution" else "Conv."
+        number = re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", number)
         out.append(f"{label} recital {_number(number)}")
     return list(dict.fromkeys(out))
 

@@ -417,6 +417,17 @@ def test_preamble_paragraphs_notes_and_roman_articles():
         "Conv. recital 3",
     )
     assert analyze("the resolution's preamble recital 2").named_recitals == ("Res. recital 2",)
+    # ordinals, before the word or after the document's name
+    for question, label in [
+        ("What does the first recital of the resolution say?", "Res. recital 1"),
+        ("Quote the first preambular paragraph of the Convention.", "Conv. recital 1"),
+        ("the Convention's second recital", "Conv. recital 2"),
+        ("Is the 3rd recital about terrorism?", "Conv. recital 3"),
+        ("the twelfth preambular paragraph", "Conv. recital 12"),
+    ]:
+        assert analyze(question).named_recitals == (label,), question
+    assert analyze("What do the resolution's recitals say?").named_recitals == ()
+    assert analyze("Are there three recitals on privacy?").named_recitals == ()
     assert analyze("In note 2 of the annex, what is clarified?").named_notes == (2,)
     assert [r.article for r in analyze("Does Article XXII cover ships?").named] == [22]
 

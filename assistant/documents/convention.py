@@ -98,6 +98,25 @@ def _blocks(lines: list[str]) -> list[tuple[str, list[int]]]:
     return out
 
 
+def _recitals(
+    blocks: list[tuple[str, list[int]]], closing: bool = False
+) -> list[tuple[str, list[int]]]:
+    """A preamble's recitals, numbered as the text numbers them: the opening formula ("The
+    General Assembly,", "The States Parties to the present Convention,") is not a recital but
+    the subject of the first, and the closing formula ("Have agreed as follows:") ends the last.
+    """
+
+    def join(a: tuple[str, list[int]], b: tuple[str, list[int]]) -> tuple[str, list[int]]:
+        return f"{a[0]} {b[0]}", sorted(set(a[1]) | set(b[1]))
+
+    out = list(blocks)
+    if len(out) >= 2:
+        out[:2] = [join(out[0], out[1])]
+    if closing and len(out) >= 2:
+        out[-2:] = [join(out[-2], out[-1])]
+    return out
+
+
 def _find(lines: list[str], pred, start: int = 0, stop: int | None = None) -> int:
     stop = len(lines) if stop is None else stop
     for i in range(start, stop):
@@ -383,7 +402,7 @@ def _parse_resolution(lines: list[str], raw: str, annex: int) -> Resolution:
         for p in _parse_body(lines[first:end])
         if p.number is not None
     ]
-    recitals = _blocks(lines[ga:first])
+    recitals = _recitals(_blocks(lines[ga:first]))
     return Resolution(
         symbol=symbol,
         title=title,
@@ -452,7 +471,7 @@ def _parse_convention(lines: list[str]) -> Convention:
     agreed = _find(lines, lambda x: x.startswith("Have agreed as follows"), start)
     if agreed < 0:
         raise ParseError('convention: "Have agreed as follows:" not found')
-    recitals = _blocks(lines[start : agreed + 1])
+    recitals = _recitals(_blocks(lines[start : agreed + 1]), closing=True)
 
     witness = _find(lines, lambda x: x.startswith("IN WITNESS WHEREOF"), agreed)
     body_end = witness if witness >= 0 else len(lines)

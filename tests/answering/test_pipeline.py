@@ -195,6 +195,17 @@ def test_named_preamble_paragraph_is_quoted_and_a_missing_one_declined(bot):
     assert b.abstained and not b.citations and "no paragraph 25" in b.text
 
 
+def test_recitals_are_counted_as_the_text_counts_them(bot):
+    """The first recital is the first "Recalling", not the opening formula; the Convention's
+    last is its fifteenth, so a sixteenth is declined."""
+    a = bot.ask("What does the first recital of the resolution say?")
+    assert [c.label for c in a.citations] == ["Res. recital 1"]
+    assert "74/247" in a.citations[0].quote
+    b = bot.ask("Quote the second preambular paragraph of the Convention.")
+    assert [c.label for c in b.citations] == ["Conv. recital 2"]
+    assert bot.ask("What does recital 16 of the Convention's preamble say?").abstained
+
+
 def test_unknown_note_and_resolution_paragraph(bot):
     a = bot.ask("Quote interpretative note 9 for me")
     assert a.abstained and "interpretative note 9" in a.text

@@ -435,3 +435,16 @@ def test_json_without_text_is_rejected(tmp_path):
 def test_unrelated_text_is_rejected():
     with pytest.raises(ValueError):
         parse_resolution_and_convention("Just a few words.\nNothing else here.")
+
+
+def test_recitals_are_numbered_as_the_text_numbers_them(convention, resolution):
+    """The opening formula is the first recital's subject, not a recital of its own, and the
+    closing formula ends the last: recital 1 is the first "Recalling" / "Bearing in mind"."""
+    conv = convention.preamble.splitlines()
+    res = resolution.preamble.splitlines()
+    assert conv[0].startswith("The States Parties to the present Convention, Bearing in mind")
+    assert conv[-1].endswith("Have agreed as follows:") and conv[-1].startswith("Taking into")
+    assert res[0].startswith("The General Assembly, Recalling its resolution 74/247")
+    assert res[1].startswith("Recalling also its resolution 75/282")
+    assert len(convention.preamble_pages) == len(conv) and len(resolution.preamble_pages) == len(res)
+    assert not any(r.startswith("Have agreed") or r.endswith("Assembly,") for r in conv + res)

@@ -17,7 +17,7 @@ from assistant.models import SourceKind
 GOLDEN_PAGES = {
     "Res. recital 1": [1],
     "Res. para. 6": [2, 3],  # runs over the page break after "Conference of the States Parties"
-    "Conv. recital 4": [3, 4],
+    "Conv. recital 3": [3, 4],
     "Art. 1(a)": [5],
     "Art. 2(f)": [5, 6],
     "Art. 27(b)": [16],
@@ -75,7 +75,7 @@ def test_every_provision_starts_and_ends_on_its_recorded_pages(raw, chunks):
     for c in ordered:
         assert c.pages, c.label
         text = _key(c.text)
-        head, tail = text[:30], text[-30:]
+        head, tail = text[:30], text[-16:]  # short: a recital may end across a page break
         start = stream.find(head, pos)
         assert start >= 0, c.label
         end = stream.find(tail, start + len(text) - len(tail))  # page furniture only adds
