@@ -446,5 +446,7 @@ def test_recitals_are_numbered_as_the_text_numbers_them(convention, resolution):
     assert conv[-1].endswith("Have agreed as follows:") and conv[-1].startswith("Taking into")
     assert res[0].startswith("The General Assembly, Recalling its resolution 74/247")
     assert res[1].startswith("Recalling also its resolution 75/282")
-    assert len(convention.preamble_pages) == len(conv) and len(resolution.preamble_pages) == len(res)
+    assert len(convention.preamble_pages) == len(conv) and len(resolution.preamble_pages) == len(
+        res
+    )
     assert not any(r.startswith("Have agreed") or r.endswith("Assembly,") for r in conv + res)
