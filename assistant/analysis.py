@@ -155,13 +155,16 @@ _THIS_NAME = (
     # (or "on cybercrime"); "the Convention on provisional application" is this one
     r"(?![\w-]|\s+(?:on|of|for|against|to)\s+(?:(?-i:[A-Z])|cyber\s?crime\b|the\b|\W))"
 )
+# not followed by "of the Budapest Convention" and the like (but "of this Convention" is ours)
+_NOT_FOREIGN = (
+    r"(?!\s*(?:of|in)\s+(?:the\s+)?(?!(?:the\s+)?(?:this|these)\b|" + _THIS_NAME + "|"
+    r"(?:full|detail|short|brief|plain|simple|practice|summary|other\s+words)\b)"
+    r"(?:[A-Z]|budapest|gdpr|eu\b))"
+)
 _ART = re.compile(
     r"\b(?:art(?:icle)?s?\.?)\s*(\d{1,4})(?!\d)((?:\s?\([0-9a-z]{1,4}\))*)"
     r"(?:,?\s*(?:para(?:graph)?\.?|§)\s*(\d{1,3})(?!\d))?"
-    r"((?:\s*(?:,|and|or|to|&|-|–)\s*\d{1,4}(?!\s*(?:days?|years?|months?|%)))*)"
-    r"(?!\s*(?:of|in)\s+(?:the\s+)?(?!(?:the\s+)?(?:this|these)\b|" + _THIS_NAME + "|"
-    r"(?:full|detail|short|brief|plain|simple|practice|summary|other\s+words)\b)"
-    r"(?:[A-Z]|budapest|gdpr|eu\b))",
+    r"((?:\s*(?:,|and|or|to|&|-|–)\s*\d{1,4}(?!\s*(?:days?|years?|months?|%)))*)" + _NOT_FOREIGN,
     re.IGNORECASE,
 )
 _SUFFIX = re.compile(r"\s*-?\s*(bis|ter|quater|quinquies|sexies|septies|octies)\b", re.I)
@@ -217,6 +220,62 @@ _NUMBER_WORDS = _number_words()
 _WORDS = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
 _THE = r"(?:the|its|(?:the\s+)?(?:convention|treaty)['’]s)"
 # Other ways of naming a provision, rewritten as "Article N(p)" before references are read.
+_PARA_WORD = r"(?:sub)?+para(?:graph)?+s?+\.?+"
+_LIST_SEP = r"\s*(?:,\s*(?:and\s+|or\s+)?|and|or|&|to|through|-|–)\s*"
+_PARA_LIST = (
+    rf"\(?([0-9]{{1,3}}|[a-z])\)?(?!\w)((?:{_LIST_SEP}\(?(?:[0-9]{{1,3}}|[a-z])\)?(?![\w(]))++)"
+)
+
+
+def _expand_list(first: str, rest: str) -> list[str]:
+    """ "2", " and 3" -> ["2", "3"]; "2", "-4" -> ["2", "3", "4"]; "a", " and (b)" -> ["a", "b"]."""
+    items, prev = [first], first
+    for sep, item in re.findall(rf"({_LIST_SEP})\(?([0-9]{{1,3}}|[a-z])\)?", rest, re.I):
+        span = re.search(r"to|through|-|–", sep)
+        if span and prev.isdigit() and item.isdigit() and 0 < int(item) - int(prev) <= 10:
+            items += [str(k) for k in range(int(prev) + 1, int(item) + 1)]
+        elif span and prev.isalpha() and item.isalpha() and 0 < ord(item) - ord(prev) <= 10:
+            items += [chr(k) for k in range(ord(prev) + 1, ord(item) + 1)]
+        else:
+            items.append(item)
+        prev = item
+    return items
+
+
+def _each(article: str, head: str, items: list[str]) -> str:
+    """ "Article 63", "", ["2", "3"] -> "Article 63(2) and Article 63(3)"."""
+    return " and ".join(f"{article}{head}({i.lower()})" for i in items)
+
+
+_REF_LISTS = (
+    # "paragraphs 2 and 3 of Article 63", "subparagraphs (a) to (c) of article 40(9)"
+    (
+        re.compile(
+            rf"\b{_PARA_WORD}\s*{_PARA_LIST}\s+of\s+(?:the\s+)?"
+            r"(art(?:icle)?\.?\s*\d{1,3}+((?:\([0-9a-z]{1,3}\))*+))" + _NOT_FOREIGN,
+            re.I,
+        ),
+        lambda m: _each(m.group(3), "", _expand_list(m.group(1), m.group(2))),
+    ),
+    # "Article 63, paragraphs 2 and 3", "Art. 63 paras. 2-4"
+    (
+        re.compile(
+            rf"\b(art(?:icle)?\.?\s*\d{{1,3}}+),?\s+{_PARA_WORD}\s*{_PARA_LIST}" + _NOT_FOREIGN,
+            re.I,
+        ),
+        lambda m: _each(m.group(1), "", _expand_list(m.group(2), m.group(3))),
+    ),
+    # "Article 63(2) and (3)", "Article 2(c), (d) and (e)", "Art. 40(9)(a) and (b)"
+    (
+        re.compile(
+            r"\b(art(?:icle)?\.?\s*\d{1,3}+)((?:\([0-9a-z]{1,3}\))*)\(([0-9a-z]{1,3})\)"
+            r"((?:\s*(?:,\s*(?:and\s+|or\s+)?|and|or|&|to|-|–)\s*\([0-9a-z]{1,3}\))++)"
+            + _NOT_FOREIGN,
+            re.I,
+        ),
+        lambda m: _each(m.group(1), m.group(2), _expand_list(m.group(3), m.group(4))),
+    ),
+)
 _REF_FORMS = (
     # "paragraph 8 of Article 42", "subparagraph (b) of article 27"
     (
@@ -304,7 +363,7 @@ _REF_FORMS = (
 
 
 def _normalised_refs(text: str) -> str:
-    for pattern, repl in _REF_FORMS:
+    for pattern, repl in (*_REF_LISTS, *_REF_FORMS):
         text = pattern.sub(repl, text)
     return text
 
@@ -454,6 +513,26 @@ def resolution_refs(text: str) -> list[int]:
     )
 
 
+_DETACHED_PARAS = re.compile(
+    rf"\b{_PARA_WORD}\s*(?>{_PARA_LIST}|\(?([0-9]{{1,3}}|[a-z])\)?(?![\w(]))(?!\s+(?:of|in)\b)",
+    re.I,
+)
+
+
+def _bind_paragraphs(text: str) -> str:
+    """ "In Article 63, what do paragraphs 2 and 3 provide?": paragraphs named apart from the
+    one article the question names are that article's ("Article 63(2) and Article 63(3)")."""
+    arts = list(_ART.finditer(text))
+    if len(arts) != 1 or arts[0].group(2) or arts[0].group(3) or arts[0].group(4):
+        return text
+    m = _DETACHED_PARAS.search(text, arts[0].end())
+    if m is None:
+        return text
+    items = _expand_list(m.group(1), m.group(2)) if m.group(1) else [m.group(3)]
+    art = arts[0]
+    return text[: art.start()] + _each(art.group(0), "", items) + text[art.end() :]
+
+
 def _own_article_refs(text: str, instrument: str | None) -> list[ArticleRef]:
     """:func:`article_refs` of a normalised text, without the articles of another instrument
     named just before ("GDPR Article 37", "the AI Act's article 5")."""
@@ -463,7 +542,7 @@ def _own_article_refs(text: str, instrument: str | None) -> list[ArticleRef]:
             " ",
             text,
         )
-    return _refs_in(text)
+    return _refs_in(_bind_paragraphs(text))
 
 
 _LEADING = re.compile(

@@ -677,3 +677,26 @@ def test_quotations_presented_as_the_text_are_read():
     assert a.quotes == ("a long sentence of more than six words here",)
     assert analyze("It's the States' choice, isn't it? Article 2 'x'.").quotes == ()  # apostrophes
     assert analyze("Article 2 says 'traffic data'.").quotes == ()  # too short to check
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("What do paragraphs 2 and 3 of Article 63 provide?", [(63, "2"), (63, "3")]),
+        ("Art. 63, paras 2 and 3", [(63, "2"), (63, "3")]),
+        ("Art. 63, paras. 2-4?", [(63, "2"), (63, "3"), (63, "4")]),
+        ("Article 63(2) and (3) of the Convention", [(63, "2"), (63, "3")]),
+        ("Article 2(c), (d) and (e)", [(2, "c"), (2, "d"), (2, "e")]),
+        ("Article 40(9)(a) and (b)", [(40, "9(a)"), (40, "9(b)")]),
+        ("subparagraphs (a) to (c) of article 40(9)", [(40, "9(a)"), (40, "9(b)"), (40, "9(c)")]),
+        # paragraphs named apart from the one article the question names are that article's
+        ("In Article 63, what do paragraphs 2 and 3 provide?", [(63, "2"), (63, "3")]),
+        ("In article 25, what does paragraph 2 say?", [(25, "2")]),
+        # ... but not another article's, nor another instrument's
+        ("Article 14 says what about paragraph 1 of article 15?", [(14, None), (15, "1")]),
+        ("Under Article 35, which paragraph covers subscriber data?", [(35, None)]),
+        ("paragraphs 1 and 2 of Article 32 of the Budapest Convention", []),
+    ],
+)
+def test_lists_of_paragraphs(question, expected):
+    assert [(r.article, r.paragraph) for r in analyze(question).named] == expected
