@@ -51,6 +51,7 @@ class QueryAnalysis:
     question: str
     intents: frozenset[Intent] = frozenset()
     yes_no: bool = False
+    confirms: bool = False  # states something and asks to have it confirmed ("..., right?")
     negated: bool = False
     quantity_unit: str | None = None  # day | month | year | date | count
     named: tuple[ArticleRef, ...] = ()
@@ -738,6 +739,7 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
         question=text,
         intents=intents,
         yes_no=bool(_compiled("intent", "yes_no").search(text)),
+        confirms=bool(_compiled("intent", "confirm").search(text)),
         negated=bool(_compiled("intent", "negated").search(text)),
         quantity_unit=_unit(text) if Intent.QUANTITY in intents else None,
         named=tuple(_own_article_refs(refs_text, instrument)),

@@ -7,7 +7,9 @@
 2. **Answer directly** in plain language: our summary of each chosen provision
    (``corpus/provisions``), checked against the official text by the test suite, with its
    label. A yes/no question gets "Yes." or "No." only when it matches one of our indexed
-   questions closely and that question's recorded answer applies.
+   questions closely and that question's recorded answer applies; a yes/no or "..., right?"
+   question that states a figure the cited provision states otherwise ("within two years?"
+   where it says one year) gets "No: it says one year, not two years." first.
 3. **Quote the evidence**: each chosen provision verbatim, with its lead-in and closing words;
    a long provision is cut to the sentences that answer (the one stating an asked time limit or
    ground is always kept).
@@ -25,6 +27,12 @@ from assistant.answering.coverage import Coverage
 from assistant.answering.selector import Selector
 from assistant.documents.provision_notes import ProvisionNote
 from assistant.labels import paragraph_within, parse_article_label
+from assistant.language.quantities import (
+    Quantity,
+    conflicting_quantities,
+    quantities,
+    states_value,
+)
 from assistant.language.sentences import split_sentences
 from assistant.models import Passage, SourceKind, provision_sentence
 from assistant.retrieval.retriever import Retrieval, states_asked_quantity
@@ -325,7 +333,11 @@ class ExtractiveAnswerer:
         direct = []
         for i, p in enumerate(chosen):
             summary = self.summary(p, question)
-            lead = self.yes_no(p, retrieval) if i == 0 else ""
+            lead = (
+                (self.premise(p, chosen, question, retrieval) or self.yes_no(p, retrieval))
+                if i == 0
+                else ""
+            )
             direct.append(f"{lead}{summary} [{p.label}]")
         evidence = [f"{_heading(p)}: “{self.quote(p, question)}” [{p.label}]" for p in chosen]
         return " ".join(direct) + "\n\n" + "\n".join(evidence)
@@ -341,6 +353,23 @@ class ExtractiveAnswerer:
             else ""
         )
         return prefix + best[0].rstrip(" ;,:") + ("" if best[0].endswith(".") else ".")
+
+    def premise(
+        self, p: Passage, chosen: list[Passage], question: str, retrieval: Retrieval
+    ) -> str:
+        """ "No: it says one year, not two years. " when a yes/no question (or one put up for
+        confirmation) states a figure that the provision answering it states otherwise, and no
+        cited provision states the question's figure at all."""
+        a = retrieval.analysis
+        if not (a.yes_no or a.confirms):
+            return ""
+        cited = " ".join(c.sentence() for c in chosen)
+        text = p.sentence()
+        for asked, stated in conflicting_quantities(question, text):
+            if _in_text(asked, cited):
+                continue  # another cited provision states it
+            return f"No: it says {_phrase(text, stated)}, not {_phrase(question, asked)}. "
+        return ""
 
     def yes_no(self, p: Passage, retrieval: Retrieval) -> str:
         """ "Yes. " / "No. " when the question is a yes/no one and closely matches one of our
@@ -401,3 +430,21 @@ def _heading(p: Passage) -> str:
     if p.source == SourceKind.RESOLUTION:
         return f"Resolution 79/243, {p.title[0].lower()}{p.title[1:]}" if p.title else p.document
     return f"{p.document} ({p.title})"
+
+
+def _in_text(q: Quantity, text: str) -> bool:
+    """Is the quantity's value stated anywhere in ``text``?"""
+    return states_value(quantities(text), q)
+
+
+def _phrase(text: str, q: Quantity) -> str:
+    """A quantity with the word it counts or measures, as ``text`` writes it ("one year",
+    "60 States", "18 years")."""
+    after = re.match(
+        r"[ -]*(?:(?:calendar|working|business|consecutive|full)\s+)?([A-Za-z]+)", text[q.span[1] :]
+    )
+    word = after.group(1) if after else ""
+    if word.lower() in {"of", "and", "or", "the", "a", "an", "to", "in", "right", "correct"}:
+        word = ""
+    between = text[q.span[1] : q.span[1] + after.start(1)] if word else ""
+    return f"{q.text}{between}{word}".strip()

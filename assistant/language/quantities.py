@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -78,6 +78,7 @@ class Quantity:
     value: float
     unit: str = ""  # day/week/month/year for durations
     text: str = ""  # as written
+    span: tuple[int, int] = field(default=(-1, -1), compare=False)  # where, in the text read
 
     @property
     def key(self) -> tuple:
@@ -117,18 +118,21 @@ def word_value(word: str) -> float | None:
 def quantities(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     for m in _TOKEN.finditer(text):
+        span = (m.start(), m.end())
         before, after = text[max(0, m.start() - 60) : m.start()], text[m.end() : m.end() + 30]
         raw = m.group(0)
         if m.group("date"):
-            out.append(Quantity("date", 0, text=" ".join(raw.split())))
+            out.append(Quantity("date", 0, text=" ".join(raw.split()), span=span))
             continue
         if m.group("fraction"):
             num, den = re.split(r"[- ]", raw.lower(), maxsplit=1)
             value = (word_value(num) or 0) * _FRACTIONS[den]
-            out.append(Quantity("fraction", value, text=raw))
+            out.append(Quantity("fraction", value, text=raw, span=span))
             continue
         if m.group("percent"):
-            out.append(Quantity("percent", float(re.match(r"[\d.]+", raw).group(0)), text=raw))
+            out.append(
+                Quantity("percent", float(re.match(r"[\d.]+", raw).group(0)), text=raw, span=span)
+            )
             continue
         if _REFERENCE_BEFORE.search(before) or _REFERENCE_AFTER.match(after):
             continue
@@ -137,19 +141,21 @@ def quantities(text: str) -> list[Quantity]:
             continue
         unit = _UNIT_AFTER.match(after)
         if unit:
-            out.append(Quantity("duration", value, _UNIT_WORDS[unit.group(1).lower()], raw))
+            out.append(
+                Quantity("duration", value, _UNIT_WORDS[unit.group(1).lower()], raw, span=span)
+            )
             continue
         if m.group("ordinal"):
             if value == 1 and raw.lower() == "first":
                 continue  # "first" enumerates more often than it counts
-            out.append(Quantity("ordinal", value, text=raw))
+            out.append(Quantity("ordinal", value, text=raw, span=span))
             continue
         if _YEAR.match(raw):
-            out.append(Quantity("year", value, text=raw))
+            out.append(Quantity("year", value, text=raw, span=span))
             continue
         if value == 1 and not raw.isdigit():
             continue  # "one of its nationals", "one another"
-        out.append(Quantity("number", value, text=raw))
+        out.append(Quantity("number", value, text=raw, span=span))
     return out
 
 
@@ -168,3 +174,61 @@ def unsupported_quantities(claim: str, source: str | Sequence[Quantity]) -> list
         elif q.value_key not in have:
             missing.append(q)
     return missing
+
+
+def states_value(found: Sequence[Quantity], q: Quantity) -> bool:
+    """Does one of ``found`` have ``q``'s value ("under 18" is stated by "18 years of age";
+    "90 months" is not by "90 days")?"""
+    return any(
+        o.value == q.value
+        and o.kind not in ("date", "year")
+        and (q.kind != "duration" or o.kind != "duration" or o.unit == q.unit)
+        for o in found
+    )
+
+
+# the slot a quantity fills, beyond a duration's unit: the comparison it makes ("under 18",
+# "at least 60") or the thing it counts ("60 States", "the fortieth instrument")
+_COMPARATORS = {"under", "over", "least", "most", "than", "within", "after", "before", "below"}
+_NOT_NOUNS = {"of", "and", "or", "the", "a", "an", "to", "in", "on", "for", "by", "per", "than"}
+
+
+def _slot(text: str, q: Quantity) -> tuple[str, str]:
+    """(the comparator before, the stem of the word after) of a quantity read from ``text``."""
+    before = re.findall(r"[a-z]+", text[: q.span[0]].lower()[-20:])
+    after = re.match(r"\W*([a-z]+)", text[q.span[1] :].lower())
+    comparator = before[-1] if before and before[-1] in _COMPARATORS else ""
+    noun = after.group(1) if after and after.group(1) not in _NOT_NOUNS else ""
+    return comparator, noun[:5]
+
+
+def conflicting_quantities(claim: str, source: str) -> list[tuple[Quantity, Quantity]]:
+    """(as the claim states it, as the source states it) for each quantity of the claim that
+    the source states otherwise: the same slot (a duration of the same unit; or the same
+    comparison, or the same thing counted) with another value. A value the source states
+    anywhere is no conflict, nor are dates and years.
+
+        >>> [(a.text, b.text) for a, b in conflicting_quantities(
+        ...     "within two years of entry into force?", "within one year after the entry")]
+        [('two', 'one')]
+    """
+    found = quantities(source)
+    out = []
+    for q in quantities(claim):
+        if q.kind in ("date", "year") or states_value(found, q):
+            continue
+        comparator, noun = _slot(claim, q)
+        for other in found:
+            if other.kind in ("date", "year"):
+                continue
+            theirs = _slot(source, other)
+            if comparator and comparator == theirs[0]:
+                same = q.kind != "duration" or q.unit == other.unit or other.kind != "duration"
+            elif q.kind == "duration" or other.kind == "duration":
+                same = q.kind == other.kind and q.unit == other.unit
+            else:
+                same = bool(noun and noun == theirs[1])
+            if same:
+                out.append((q, other))
+                break
+    return out

@@ -263,3 +263,23 @@ def test_a_numbered_protocol_or_annex_it_does_not_have_is_declined_by_name(bot):
     assert "Protocol 3" in answer.text
     answer = bot.ask("Can a State Party join a protocol without being a party to the Convention?")
     assert not answer.abstained and answer.citations[0].label.startswith("Art. 61"), answer.text
+
+
+def test_a_figure_the_text_states_otherwise_is_corrected_first(bot):
+    """A yes/no question, or one put up for confirmation, stating a figure that the provision
+    answering it states otherwise opens with "No" and both figures; a right figure does not."""
+    a = bot.ask(
+        "Please verify: the Secretary-General must convene the first Conference of the States "
+        "Parties within two years after the Convention enters into force."
+    )
+    assert a.text.startswith("No: it says one year, not two years. ")
+    assert a.citations[0].label == "Art. 57(2)"
+    b = bot.ask("Is it correct that preserved data can be kept for 120 days under Article 25?")
+    assert b.text.startswith("No: it says 90 days, not 120 days. ")
+    for right in (
+        "Must the Secretary-General convene the first Conference within one year of entry into "
+        "force?",
+        "Article 14's definition covers depictions of any person under 18, correct?",
+        "Can preserved data be kept for up to 90 days under Article 25?",
+    ):
+        assert not bot.ask(right).text.startswith("No"), right

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from assistant.language.modality import Modality, modalities, unsupported_modalities
-from assistant.language.quantities import quantities, unsupported_quantities
+from assistant.language.quantities import (
+    conflicting_quantities,
+    quantities,
+    unsupported_quantities,
+)
 from assistant.language.sentences import split_sentences
 
 
@@ -86,3 +90,35 @@ def test_sentences_keep_labels_and_items():
         "Each Party shall: (i) Collect; or (ii) Record; the data.",
         "Another sentence here too.",
     ]
+
+
+@pytest.mark.parametrize(
+    "claim, source, expected",
+    [
+        # a duration of the same unit, another value
+        (
+            "within two years of entry into force?",
+            "not later than one year following",
+            [("two", "one")],
+        ),
+        # the same thing counted
+        ("once at least 30 States have joined", "at least 60 States Parties", [("30", "60")]),
+        (
+            "after the 30th instrument",
+            "after the fortieth instrument of ratification",
+            [("30th", "fortieth")],
+        ),
+        # the same comparison, whatever the kind
+        ("persons under 16, right?", "any person under 18 years of age", [("16", "18")]),
+        # stated: no conflict, also across kinds ("18" is stated by "18 years")
+        ("persons under 18, correct?", "any person under 18 years of age", []),
+        ("kept for 90 days", "up to a maximum of 90 days", []),
+        # another unit, or nothing alike to compare: no conflict read
+        ("within 3 months?", "within 45 days", []),
+        ("Do three States need to agree?", "two or more States Parties", []),
+        ("adopted in 2025?", "adopted on 24 December 2024", []),
+    ],
+)
+def test_conflicting_quantities(claim, source, expected):
+    found = conflicting_quantities(claim, source)
+    assert [(a.text, b.text) for a, b in found] == expected
