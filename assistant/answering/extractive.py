@@ -186,7 +186,9 @@ class ExtractiveAnswerer:
                 break
             if new(p) and further(p, chosen):
                 chosen.append(p)
-        return chosen[: st.max_provisions + len(retrieval.parts)]
+        return _in_question_order(
+            chosen[: st.max_provisions + len(retrieval.parts)], base, retrieval
+        )
 
     def _pair_partner(self, best: Passage, retrieval: Retrieval) -> Passage | None:
         """The provision that one of our two-provision questions, close enough to the user's,
@@ -448,3 +450,27 @@ def _phrase(text: str, q: Quantity) -> str:
         word = ""
     between = text[q.span[1] : q.span[1] + after.start(1)] if word else ""
     return f"{q.text}{between}{word}".strip()
+
+
+def _in_question_order(
+    chosen: list[Passage], base: Passage | None, retrieval: Retrieval
+) -> list[Passage]:
+    """A question in parts is answered in its own order: each provision goes with the part it
+    ranks highest for (the earlier part on a tie); a paragraph's lead-in stays before the
+    provision it introduces, and a provision that no part ranks keeps its place at the end."""
+    if len(retrieval.parts) < 2:
+        return chosen
+
+    def part_of(p: Passage) -> tuple[int, int]:
+        ranks = [
+            (rank, i)
+            for i, part in enumerate(retrieval.parts)
+            for rank, q in enumerate(part)
+            if q.id == p.id
+        ]
+        return min(ranks)[::-1] if ranks else (len(retrieval.parts), 0)
+
+    keys = {p.id: part_of(p) for p in chosen}
+    if base is not None and base in chosen and len(chosen) > chosen.index(base) + 1:
+        keys[base.id] = keys[chosen[chosen.index(base) + 1].id]
+    return sorted(chosen, key=lambda p: keys[p.id][0])

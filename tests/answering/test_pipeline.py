@@ -283,3 +283,31 @@ def test_a_figure_the_text_states_otherwise_is_corrected_first(bot):
         "Can preserved data be kept for up to 90 days under Article 25?",
     ):
         assert not bot.ask(right).text.startswith("No"), right
+
+
+@pytest.mark.parametrize(
+    "question, first, second",
+    [
+        (
+            "Can our police order a local provider to preserve data quickly, and can we ask "
+            "another country to preserve data held there?",
+            "Art. 25(1)",
+            "Art. 42(1)",
+        ),
+        (
+            "Can we ask another country to preserve data held there, and can our police order a "
+            "local provider to preserve data quickly?",
+            "Art. 42(1)",
+            "Art. 25(1)",
+        ),
+        (
+            "Is grooming an offence, and what counts as child sexual abuse material?",
+            "Art. 15(1)",
+            "Art. 14(2)(a)",
+        ),
+    ],
+)
+def test_a_question_in_parts_is_answered_in_its_order(bot, question, first, second):
+    labels = [c.label for c in bot.ask(question).citations]
+    assert first in labels and second in labels
+    assert labels.index(first) < labels.index(second)

@@ -136,18 +136,14 @@ def test_question_support_is_the_mean_of_the_three_closest_questions(bot):
 def test_a_question_made_of_an_articles_title_names_that_article(bot):
     """ "Which article deals with denunciation?": the title of Article 67 is most of the
     question, so its opening provisions are ranked and the calibrated gate does not apply
-    (without the title the gate declined it: its plain-language questions never say
-    "denunciation")."""
-    from dataclasses import replace
-
+    (with session 14's embedding model the gate declined it without the title: its
+    plain-language questions never say "denunciation")."""
     question = "Which article deals with denunciation?"
     bot.ensure_ready()
     r = bot.retriever.search(analyze(question), k=5)
     assert r.titled == [67] and r.title_share >= 0.5
     assert r.passages[0].article == 67
     assert bot.policy.after_retrieval(r.analysis, r, followup=False) is None
-    untitled = replace(r, titled=[], title_share=0.0)
-    assert bot.policy.after_retrieval(r.analysis, untitled, followup=False) is not None
     answer = bot.ask(question)
     assert not answer.abstained and answer.citations[0].label.startswith("Art. 67(")
 
