@@ -456,21 +456,22 @@ def _in_question_order(
     chosen: list[Passage], base: Passage | None, retrieval: Retrieval
 ) -> list[Passage]:
     """A question in parts is answered in its own order: each provision goes with the part it
-    ranks highest for (the earlier part on a tie); a paragraph's lead-in stays before the
-    provision it introduces, and a provision that no part ranks keeps its place at the end."""
+    ranks highest for (the earlier part on a tie), a paragraph's lead-in with the provision it
+    introduces, and a provision that no part ranks after them; the order within a part is kept.
+    """
     if len(retrieval.parts) < 2:
         return chosen
 
-    def part_of(p: Passage) -> tuple[int, int]:
+    def part_of(p: Passage) -> int:
         ranks = [
             (rank, i)
             for i, part in enumerate(retrieval.parts)
             for rank, q in enumerate(part)
             if q.id == p.id
         ]
-        return min(ranks)[::-1] if ranks else (len(retrieval.parts), 0)
+        return min(ranks)[1] if ranks else len(retrieval.parts)
 
-    keys = {p.id: part_of(p) for p in chosen}
+    part = {p.id: part_of(p) for p in chosen}
     if base is not None and base in chosen and len(chosen) > chosen.index(base) + 1:
-        keys[base.id] = keys[chosen[chosen.index(base) + 1].id]
-    return sorted(chosen, key=lambda p: keys[p.id][0])
+        part[base.id] = part[chosen[chosen.index(base) + 1].id]
+    return sorted(chosen, key=lambda p: part[p.id])
