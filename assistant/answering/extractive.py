@@ -365,10 +365,10 @@ class ExtractiveAnswerer:
         a = retrieval.analysis
         if not (a.yes_no or a.confirms):
             return ""
-        cited = " ".join(c.sentence() for c in chosen)
+        cited = quantities(" ".join(c.sentence() for c in chosen))
         text = p.sentence()
         for asked, stated in conflicting_quantities(question, text):
-            if _in_text(asked, cited):
+            if states_value(cited, asked):
                 continue  # another cited provision states it
             return f"No: it says {_phrase(text, stated)}, not {_phrase(question, asked)}. "
         return ""
@@ -432,11 +432,6 @@ def _heading(p: Passage) -> str:
     if p.source == SourceKind.RESOLUTION:
         return f"Resolution 79/243, {p.title[0].lower()}{p.title[1:]}" if p.title else p.document
     return f"{p.document} ({p.title})"
-
-
-def _in_text(q: Quantity, text: str) -> bool:
-    """Is the quantity's value stated anywhere in ``text``?"""
-    return states_value(quantities(text), q)
 
 
 def _phrase(text: str, q: Quantity) -> str:
