@@ -31,6 +31,7 @@ class Intent(StrEnum):
     OVERVIEW = "overview"  # what the treaty is about
     MULTI = "multi"  # several things at once: "compare", "both", "and what about"
     CROSS_BORDER = "cross_border"  # another country is involved: abroad, foreign, extradition
+    LOCATE = "locate"  # where the text deals with a topic: "which article covers grooming?"
 
 
 @dataclass(frozen=True)
@@ -536,12 +537,13 @@ def _bind_paragraphs(text: str) -> str:
 
 def _own_article_refs(text: str, instrument: str | None) -> list[ArticleRef]:
     """:func:`article_refs` of a normalised text, without the articles of another instrument
-    named just before ("GDPR Article 37", "the AI Act's article 5")."""
+    named just before or just after ("GDPR Article 37", "the AI Act's article 5", "Article 6
+    GDPR")."""
     if instrument:
+        name = re.escape(instrument)
+        ref = r"(?i:art(?:icle)?s?\.?)\s*\d+(?:\s*\([0-9a-z]+\))*"
         text = re.sub(
-            rf"{re.escape(instrument)}(?:'s|’s)?\s+(?:art(?:icle)?s?\.?)\s*\d+(?:\s*\([0-9a-z]+\))*",
-            " ",
-            text,
+            rf"{name}(?:'s|’s)?\s+{ref}|{ref}\s+(?:(?i:of|in)\s+)?(?:the\s+)?{name}", " ", text
         )
     return _refs_in(_bind_paragraphs(text))
 

@@ -41,6 +41,11 @@ from assistant.models import SourceKind
         ("Which powers get customer records and which let them read messages?", Intent.MULTI),
         ("Can police seize servers, and what safeguards apply?", Intent.MULTI),
         ("What protects both victims and witnesses?", Intent.MULTI),
+        ("Which article deals with reservations?", Intent.LOCATE),
+        ("What provisions cover grooming of children?", Intent.LOCATE),
+        ("Where does the treaty talk about encryption?", Intent.LOCATE),
+        ("Where in the convention is witness protection mentioned?", Intent.LOCATE),
+        ("Is there a provision on the statute of limitations?", Intent.LOCATE),
     ],
 )
 def test_intents(question, intent):
@@ -58,6 +63,19 @@ def test_intents(question, intent):
 def test_no_refusal_or_quantity_where_none_is_asked(question):
     a = analyze(question)
     assert Intent.REFUSAL not in a.intents and Intent.QUANTITY not in a.intents
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can police make a provider hand over subscriber data?",
+        "Where is the 24/7 network based?",
+        "What does Article 14 say?",
+        "Is there a time limit for preservation?",
+    ],
+)
+def test_no_locate_where_no_place_in_the_text_is_asked(question):
+    assert Intent.LOCATE not in analyze(question).intents
 
 
 @pytest.mark.parametrize(
@@ -375,6 +393,25 @@ def test_other_instruments_are_caught_by_name(question, instrument):
 )
 def test_no_other_instrument(question):
     assert analyze(question).other_instrument is None
+
+
+@pytest.mark.parametrize(
+    ("question", "instrument", "named"),
+    [
+        # another instrument's article, named just before or after it, is not ours
+        ("Under GDPR Article 17, must we delete data preserved under this convention?", "GDPR", []),
+        ("Is the Budapest Convention's Article 32 like anything in this treaty?", "Budapest", []),
+        ("Does Article 6 GDPR apply when police ask us for data under the convention?", "GDPR", []),
+        ("Does the AI Act's article 5 ban what the UN convention allows?", "AI Act", []),
+        # ours, though another instrument is named in the same question
+        ("Does Article 27 of this convention go further than the GDPR?", "GDPR", [27]),
+        ("Compared with the Budapest Convention, what does Article 36 require?", "Budapest", [36]),
+    ],
+)
+def test_articles_of_another_instrument_are_not_ours(question, instrument, named):
+    a = analyze(question)
+    assert a.other_instrument and instrument in a.other_instrument
+    assert [r.article for r in a.named] == named
 
 
 def test_both_instruments_named():
