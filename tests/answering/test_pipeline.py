@@ -311,3 +311,22 @@ def test_a_question_in_parts_is_answered_in_its_order(bot, question, first, seco
     labels = [c.label for c in bot.ask(question).citations]
     assert first in labels and second in labels
     assert labels.index(first) < labels.index(second)
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("Which article deals with reservations?", "reserv"),
+        ("Where does the treaty talk about witness protection?", "witness"),
+    ],
+)
+def test_a_question_asking_where_the_text_names_a_topic_is_answered_from_it(bot, question, word):
+    a = bot.ask(question)
+    assert not a.abstained, a.text
+    _assert_grounded(bot, a)
+    assert any(word in c.quote.lower() for c in a.citations)
+
+
+def test_a_question_asking_where_the_text_names_a_topic_it_lacks_is_declined(bot):
+    a = bot.ask("Which article deals with deepfakes?")
+    assert a.abstained and not a.citations
