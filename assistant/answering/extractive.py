@@ -168,7 +168,7 @@ class ExtractiveAnswerer:
             """Of an article (or other unit) none of the chosen provisions is from."""
             return all(p.unit_key != c.unit_key for c in chosen)
 
-        for text, part in zip(a.parts, retrieval.parts, strict=True):
+        for text, part in zip(a.parts if several else [], retrieval.parts, strict=False):
             top_of_part = next((p for p in part if p.source != SourceKind.BRIEFING), None)
             if top_of_part is None:
                 continue
