@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from assistant.analysis import Intent, QueryAnalysis, roman, rules
+from assistant.analysis import QueryAnalysis, roman
 from assistant.answering.claims import ClaimChecker
 from assistant.answering.fitted import fitted_model
 from assistant.answering.manipulation import ManipulationModel
@@ -121,8 +121,6 @@ class AbstentionPolicy:
         self.last_article = max(self.articles, default=0)
         self.chapters = catalog.chapter_numbers  # read once, not per question
         self.note_count = len(catalog.by_source(SourceKind.NOTES))
-        asking = rules()["lookup"]["words"] + rules()["locate"]["words"]
-        self.asking_words = frozenset(lexical.terms(" ".join(asking)))  # "which article deals"
 
     def before_retrieval(self, a: QueryAnalysis) -> Decision | None:
         """Questions declined from their form alone."""
@@ -191,28 +189,11 @@ class AbstentionPolicy:
         )
         # ... or at an article by its title ("Which article deals with denunciation?"), or at
         # the provisions that use the words it asks about ("Which article covers grooming?")
-        if not points_at_text and r.title_share < TITLE_SHARE and not self._located(a, r):
+        if not points_at_text and r.title_share < TITLE_SHARE and not r.located:
             p = in_scope_probability(signals(r, self.lexical), self.calibration)
             if p < self.calibration.threshold:
                 return self._decide(Reason.OUT_OF_SCOPE)
         return self._decide(Reason.INJECTION) if self._manipulation(a, r) else None
-
-    def _located(self, a: QueryAnalysis, r: Retrieval) -> bool:
-        """A question asking where the text deals with a topic (what is left without the words
-        of asking) that one of the leading passages names: its words together, at most one word
-        apart ("protection of witnesses" names "witness protection"; a passage saying "security"
-        in one place and "Council" in another does not name "the Security Council")."""
-        if not a.has(Intent.LOCATE):
-            return False
-        topic = set(self.lexical.terms(a.question)) - GENERIC_TERMS - self.asking_words
-        if not topic:
-            return False
-        span = 2 * len(topic) - 1
-        for p in r.passages[:5]:
-            words = self.lexical.terms(f"{p.title}. {p.text}")
-            if any(topic <= set(words[i : i + span]) for i in range(len(words))):
-                return True
-        return False
 
     def _manipulation(self, a: QueryAnalysis, r: Retrieval) -> bool:
         """The learned reading, of the question as asked (its framing is often the attempt:

@@ -1,9 +1,9 @@
 """The default answerer: offline, no model call. A direct answer first, then the evidence.
 
-1. **Choose** the provisions that answer: the best-ranked one; for a question in parts that
-   asks for several things, the best one for each part; for a question naming articles, the
-   named provisions; a second article only when it ranks nearly as high (several articles
-   answer together). Nothing else is cited.
+1. **Choose** the provisions that answer: the best-ranked one; for a multi-part question the
+   best one for each part; for a question naming articles, the named provisions; for a question
+   asking where the text deals with a topic, the provisions that name it; a second article only
+   when it ranks nearly as high (several articles answer together). Nothing else is cited.
 2. **Answer directly** in plain language: our summary of each chosen provision
    (``corpus/provisions``), checked against the official text by the test suite, with its
    label. A yes/no question gets "Yes." or "No." only when it matches one of our indexed
@@ -122,6 +122,8 @@ class ExtractiveAnswerer:
                 mine = [p for p in named if p.article == r.article and p not in out]
                 out += mine[: 1 if r.paragraph else 2]
             return out[: max(st.max_provisions, len(retrieval.named))]
+        if retrieval.located:  # "Which article deals with reservations?": those that name it
+            return retrieval.located[: st.max_provisions]
         pool = self.pool(retrieval)
         if not pool:
             return []
@@ -168,10 +170,7 @@ class ExtractiveAnswerer:
             """Of an article (or other unit) none of the chosen provisions is from."""
             return all(p.unit_key != c.unit_key for c in chosen)
 
-        # each part's best provision, when the question reads as asking for several things
-        # (read as one question, a part's best provision padded: tuning 1 gold of 13 added)
-        parts = zip(a.parts, retrieval.parts, strict=True) if several else ()
-        for text, part in parts:
+        for text, part in zip(a.parts, retrieval.parts, strict=True):
             top_of_part = next((p for p in part if p.source != SourceKind.BRIEFING), None)
             if top_of_part is None:
                 continue

@@ -24,7 +24,7 @@ from itertools import zip_longest
 import chromadb
 from langchain_core.embeddings import Embeddings
 
-from assistant.analysis import ArticleRef, Intent, QueryAnalysis, roman
+from assistant.analysis import ArticleRef, Intent, QueryAnalysis, roman, rules
 from assistant.index.catalog import Catalog
 from assistant.index.lexical import GENERIC_TERMS, LexicalIndex
 from assistant.index.questions import IndexedQuestion, QuestionIndex
@@ -79,6 +79,9 @@ class Retrieval:
     earlier: list[str] = field(default_factory=list)  # what the earlier answer cited (follow-ups)
     vector: list[float] = field(default_factory=list)  # the embedding of ``query``
     pairs: list[PairMatch] = field(default_factory=list)  # closest two-provision questions
+    # for a question asking where the text deals with a topic ("Which article deals with
+    # reservations?"): the leading candidates that name it, one per article, best first
+    located: list[Passage] = field(default_factory=list)
 
 
 # A question mostly made of articles' titles names those articles ("What does the Convention say
@@ -86,6 +89,7 @@ class Retrieval:
 # gate does not apply.
 TITLE_SHARE = 0.5
 PAIRS = 3  # two-provision questions a retrieval reports
+LOCATE_POOL = 12  # the leading candidates searched for the topic of a "which article" question
 
 _REFUSAL_TEXT = re.compile(r"\b(?:refus\w*|declin\w*|grounds?\b|postpone\w*|not be obliged)", re.I)
 _UNIT_KINDS = {
@@ -138,6 +142,8 @@ class HybridRetriever:
         self.lead_articles = lead_articles  # the leading articles that may show 2 provisions
         self._notes = [self._passage(c) for c in catalog.chunks if c.source == SourceKind.NOTES]
         self._asks = {}  # chunk id -> (states a quantity kind, states a refusal) caches
+        asking = rules()["lookup"]["words"] + rules()["locate"]["words"]
+        self._asking = frozenset(lexical.terms(" ".join(asking)))  # "which article deals with"
         # each article's title as stemmed terms ("Entry into force" -> entri, forc)
         self._titles = {
             n: tuple(lexical.terms(chunks[0].article_title))
@@ -299,8 +305,30 @@ class HybridRetriever:
             parts=[self._part(part, analysis) for part in analysis.parts],
             earlier=list(boost_labels or []),
             vector=list(vector),
+            located=self._located(analysis, candidates) if not named else [],
             pairs=self._pairs(vector, candidates),
         )
+
+    def _located(self, analysis: QueryAnalysis, candidates: list[Passage]) -> list[Passage]:
+        """For a question asking where the text deals with a topic (what is left of it without
+        the words of asking), the leading candidates that name the topic: its words together,
+        at most one word apart ("protection of witnesses" names "witness protection"; a passage
+        saying "security" in one place and "Council" in another does not name "the Security
+        Council"). One per article, best first."""
+        if not analysis.has(Intent.LOCATE):
+            return []
+        topic = set(self.lexical.terms(analysis.searched)) - GENERIC_TERMS - self._asking
+        if not topic:
+            return []
+        span = 2 * len(topic) - 1
+        out: list[Passage] = []
+        for p in candidates[:LOCATE_POOL]:
+            if any(p.unit_key == o.unit_key for o in out):
+                continue
+            words = self.lexical.terms(f"{p.title}. {p.text}")
+            if any(topic <= set(words[i : i + span]) for i in range(len(words))):
+                out.append(p)
+        return out
 
     def _pairs(self, vector: list[float], candidates: list[Passage]) -> list[PairMatch]:
         """The closest two-provision questions, their provisions as ranked when candidates."""
