@@ -148,6 +148,23 @@ def test_a_question_made_of_an_articles_title_names_that_article(bot):
     assert not answer.abstained and answer.citations[0].label.startswith("Art. 67(")
 
 
+@pytest.mark.parametrize(
+    ("question", "found"),
+    [
+        ("Which article deals with reservations?", True),
+        ("Where does the treaty talk about the protection of witnesses?", True),
+        ("Which article deals with deepfakes?", False),  # no provision says it
+        ("Which article covers the Security Council?", False),  # the words, but apart
+        ("How long can data be preserved?", False),  # not asked where
+    ],
+)
+def test_a_where_question_finds_the_provisions_that_name_its_topic(bot, question, found):
+    bot.ensure_ready()
+    r = bot.retriever.search(analyze(question), k=5)
+    assert bool(r.located) == found
+    assert len({p.unit_key for p in r.located}) == len(r.located)  # one per article
+
+
 def test_a_title_word_in_a_longer_question_does_not_name_the_article(bot):
     r = bot.retriever.search(
         analyze("If a hacker flees abroad, how do extradition and evidence requests combine?"),
