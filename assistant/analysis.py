@@ -538,12 +538,17 @@ def _bind_paragraphs(text: str) -> str:
 def _own_article_refs(text: str, instrument: str | None) -> list[ArticleRef]:
     """:func:`article_refs` of a normalised text, without the articles of another instrument
     named just before or just after ("GDPR Article 37", "the AI Act's article 5", "Article 6
-    GDPR")."""
+    GDPR"), or a few words on in the clause that names it ("Under the GDPR, which Article 6 legal
+    basis ..."; not "Under the GDPR, does Article 36 of this treaty ...")."""
     if instrument:
         name = re.escape(instrument)
-        ref = r"(?i:art(?:icle)?s?\.?)\s*\d+(?:\s*\([0-9a-z]+\))*"
+        ref = r"(?i:art(?:icle)?s?\.?)\s*\d+\b(?:\s*\([0-9a-z]+\))*"
         text = re.sub(
-            rf"{name}(?:'s|’s)?\s+{ref}|{ref}\s+(?:(?i:of|in)\s+)?(?:the\s+)?{name}", " ", text
+            rf"{name}(?:'s|’s)?\s+{ref}|{ref}\s+(?:(?i:of|in)\s+)?(?:the\s+)?{name}"
+            # "Under the GDPR, which Article 6 legal basis ...": the same clause, a few words on
+            rf"|(?i:under|in)\s+(?:the\s+)?{name},?\s+(?:[\w-]+\s+){{0,3}}?{ref}(?!\s+(?i:of|in)\s)",
+            " ",
+            text,
         )
     return _refs_in(_bind_paragraphs(text))
 

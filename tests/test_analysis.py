@@ -403,9 +403,18 @@ def test_no_other_instrument(question):
         ("Is the Budapest Convention's Article 32 like anything in this treaty?", "Budapest", []),
         ("Does Article 6 GDPR apply when police ask us for data under the convention?", "GDPR", []),
         ("Does the AI Act's article 5 ban what the UN convention allows?", "AI Act", []),
+        # ... or a few words on in the clause that names it ("Under the GDPR, which Article 6")
+        (
+            "Under the GDPR, which Article 6 legal basis applies to a request under the treaty?",
+            "GDPR",
+            [],
+        ),
+        ("In the Budapest Convention, Article 19 covers search; the UN treaty?", "Budapest", []),
         # ours, though another instrument is named in the same question
         ("Does Article 27 of this convention go further than the GDPR?", "GDPR", [27]),
         ("Compared with the Budapest Convention, what does Article 36 require?", "Budapest", [36]),
+        ("Under the GDPR and Article 36 of the convention, what applies?", "GDPR", [36]),
+        ("Under the GDPR, does Article 36 of this treaty protect our data?", "GDPR", [36]),
     ],
 )
 def test_articles_of_another_instrument_are_not_ours(question, instrument, named):
