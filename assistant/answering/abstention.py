@@ -8,7 +8,8 @@ questions resting on a statement about the text, or a quotation of it, that the 
 bear out (``claims.py``).
 
 After retrieval, first a calibrated score, then a learned reading of manipulation attempts
-(``ManipulationModel``, over the question's embedding) for the forms no rule names. The score,
+(``ManipulationModel``, over the question's embedding and its words) for the forms no rule
+names. The score,
 a logistic model over retrieval signals (best similarity to one of our plain-language questions
 on a provision, to a provision, to one of our questions that the Convention does not answer
 (``corpus/declined.toml``), and the share of the question's words the official text never
@@ -206,7 +207,7 @@ class AbstentionPolicy:
             vector = self.embed(a.question)
         else:
             return False
-        return self.manipulation.flags(vector)
+        return self.manipulation.flags(vector, a.question)
 
     def _decide(self, reason: Reason, **values) -> Decision:
         return Decision(reason, message(reason.value, last=self.last_article, **values))
