@@ -431,11 +431,18 @@ def test_slash_question_posted_in_channel_with_thread(slack, sender, slack_bot):
     assert "thread_ts" not in call.params  # a new message in the channel...
     assert "<@U0ALICE01> asked" in call.blocks_text
     assert "Art. 27(b)" in labels_in_blocks(call)
-    # ...whose thread takes follow-ups (a mention there is answered with the history)
+    # ...whose thread takes follow-ups (a mention there is answered with the history); the
+    # history is written just after the message is posted, so wait for it
+    deadline = time.monotonic() + 10
+    while not slack_bot.history.threads("C0SLASH003") and time.monotonic() < deadline:
+        time.sleep(0.05)
     (key,) = slack_bot.history.threads("C0SLASH003")
     sender.mention("C0SLASH003", SAFEGUARDS_Q, thread_ts=key[1])
     calls = slack.wait_for("chat.postMessage", channel="C0SLASH003", count=2)
     assert calls[1].params["thread_ts"] == key[1]
+    deadline = time.monotonic() + 10
+    while len(slack_bot.history.turns(key)) != 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert len(slack_bot.history.turns(key)) == 2
 
 
