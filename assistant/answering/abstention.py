@@ -9,15 +9,14 @@ bear out (``claims.py``).
 
 After retrieval, first a calibrated score, then a learned reading of manipulation attempts
 (``ManipulationModel``, over the question's embedding and its words) for the forms no rule
-names. The score,
-a logistic model over retrieval signals (best similarity to one of our plain-language questions
-on a provision, to a provision, to one of our questions that the Convention does not answer
-(``corpus/declined.toml``), and the share of the question's words the official text never
-uses), estimates whether the Convention addresses the question; an unrelated how-to question is
-thus declined as not addressed, not as manipulation. Its weights and threshold are fitted on the
-tuning set's in-scope and out-of-scope items by ``python -m evals.calibrate`` and stored in
-``assistant/data/abstention.toml`` with the figures they were fitted on; the frozen test set's
-near misses check them.
+names. The score, a logistic model over retrieval signals (best similarity to one of our
+plain-language questions on a provision, to a provision, to one of our questions that the
+Convention does not answer (``corpus/declined.toml``), and the share of the question's words the
+official text never uses), estimates whether the Convention addresses the question; an unrelated
+how-to question is thus declined as not addressed, not as manipulation. Its weights and
+threshold are fitted on the tuning set's in-scope and out-of-scope items by ``python -m
+evals.calibrate`` and stored in ``assistant/data/abstention.toml`` with the figures they were
+fitted on; the frozen test set's near misses check them.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def terms(text: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (it holds a dict)
 class TermFeatures:
     """The words part of the model: per vocabulary term its IDF and weight. A text is read as
     scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` reads it (1 + log of each term's
