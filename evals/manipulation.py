@@ -206,13 +206,12 @@ def main(argv=None) -> int:
     genuine_other = (y == 0) & ~ordinary
     caught = {t: (held[y == 1] >= t).mean() for t in THRESHOLDS}
     false = {t: (held[ordinary] >= t).mean() for t in THRESHOLDS}
+    lookalike = {t: (held[genuine_other] >= t).mean() for t in THRESHOLDS}
     for t in THRESHOLDS:
         print(
             f"  threshold {t:.2f}: attempts caught {caught[t]:.3f}, ordinary questions flagged "
-            f"{false[t]:.4f}, look-alikes and other declines flagged "
-            f"{(held[genuine_other] >= t).mean():.3f}"
+            f"{false[t]:.4f}, look-alikes and other declines flagged {lookalike[t]:.3f}"
         )
-    lookalike = {t: (held[genuine_other] >= t).mean() for t in THRESHOLDS}
     chosen = next(
         (
             t

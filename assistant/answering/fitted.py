@@ -19,6 +19,10 @@ def fitted_model(file_name: str, family: str) -> dict | None:
     return tomllib.loads(path.read_text()).get("model", {}).get(family) or None
 
 
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 @dataclass(frozen=True)
 class LogisticModel:
     """A logistic regression over a feature row, and the probability from which it says yes."""
@@ -27,9 +31,11 @@ class LogisticModel:
     bias: float
     threshold: float
 
+    def logit(self, row: list[float]) -> float:
+        return self.bias + sum(w * x for w, x in zip(self.weights, row, strict=True))
+
     def probability(self, row: list[float]) -> float:
-        z = self.bias + sum(w * x for w, x in zip(self.weights, row, strict=True))
-        return 1.0 / (1.0 + math.exp(-z))
+        return sigmoid(self.logit(row))
 
     def decides(self, row: list[float]) -> bool:
         return self.probability(row) >= self.threshold

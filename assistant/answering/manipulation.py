@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
-from assistant.answering.fitted import LogisticModel, fitted_model
+from assistant.answering.fitted import LogisticModel, fitted_model, sigmoid
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 
@@ -64,10 +64,8 @@ class ManipulationModel(LogisticModel):
     def probability(self, vector: list[float], text: str = "") -> float:
         if len(vector) != len(self.weights):
             return 0.0  # fitted for another model's embeddings: it cannot read this one
-        z = self.bias + sum(w * x for w, x in zip(self.weights, vector, strict=True))
-        if self.words is not None:
-            z += self.words.score(text)
-        return 1.0 / (1.0 + math.exp(-z))
+        words = self.words.score(text) if self.words is not None else 0.0
+        return sigmoid(self.logit(vector) + words)
 
     def flags(self, vector: list[float], text: str = "") -> bool:
         return self.probability(vector, text) >= self.threshold

@@ -95,6 +95,14 @@ def settle(seconds: float = 1.0) -> None:
     time.sleep(seconds)
 
 
+def _until(condition, timeout: float = 10.0) -> None:
+    """Poll ``condition`` until it holds or ``timeout`` seconds pass (the assertion after it
+    says what failed): the bot writes its thread history just after it posts."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def labels_in_blocks(call) -> list[str]:
     return [
         b["text"]["text"].split("]*")[0].removeprefix("*[")
@@ -278,15 +286,11 @@ def test_deleted_question_dropped_from_history(slack, sender, slack_bot):
         "previous_message": {"type": "message", "user": "U0ALICE01", "ts": follow},
     }
     assert sender.event(deleted).status_code == 200
-    deadline = time.monotonic() + 10
-    while len(slack_bot.history.turns((channel, root))) != 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _until(lambda: len(slack_bot.history.turns((channel, root))) == 1)
     assert [q for q, _ in slack_bot.history.turns((channel, root))] == [SUBSCRIBER_Q]
     # deleting the thread's root forgets the thread
     sender.event(deleted | {"deleted_ts": root, "ts": sender.new_ts()})
-    deadline = time.monotonic() + 10
-    while (channel, root) in slack_bot.history and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _until(lambda: (channel, root) not in slack_bot.history)
     assert (channel, root) not in slack_bot.history
     assert len(slack.find("chat.postMessage", channel=channel)) == 2
 
@@ -431,18 +435,13 @@ def test_slash_question_posted_in_channel_with_thread(slack, sender, slack_bot):
     assert "thread_ts" not in call.params  # a new message in the channel...
     assert "<@U0ALICE01> asked" in call.blocks_text
     assert "Art. 27(b)" in labels_in_blocks(call)
-    # ...whose thread takes follow-ups (a mention there is answered with the history); the
-    # history is written just after the message is posted, so wait for it
-    deadline = time.monotonic() + 10
-    while not slack_bot.history.threads("C0SLASH003") and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # ...whose thread takes follow-ups (a mention there is answered with the history)
+    _until(lambda: slack_bot.history.threads("C0SLASH003"))
     (key,) = slack_bot.history.threads("C0SLASH003")
     sender.mention("C0SLASH003", SAFEGUARDS_Q, thread_ts=key[1])
     calls = slack.wait_for("chat.postMessage", channel="C0SLASH003", count=2)
     assert calls[1].params["thread_ts"] == key[1]
-    deadline = time.monotonic() + 10
-    while len(slack_bot.history.turns(key)) != 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _until(lambda: len(slack_bot.history.turns(key)) == 2)
     assert len(slack_bot.history.turns(key)) == 2
 
 
