@@ -562,6 +562,9 @@ _LEADING = re.compile(
 )
 
 
+_INSTRUMENT_NOUN = r"(?:convention|treaty|protocol|covenant)s?\b"
+
+
 def other_instrument(text: str) -> str | None:
     """Another treaty, law, regulation or code the question names (as it names it)."""
     for m in re.finditer(rules()["scope"]["instrument_name"], text):
@@ -571,8 +574,12 @@ def other_instrument(text: str) -> str | None:
             if len(words) == 1 and not re.search(r"\d", text[m.end() : m.end() + 6]):
                 continue  # a bare "Convention", "Act" or "Protocol": not a name
             return name
-    m = _compiled("scope", "other_convention_words").search(text)
-    if m and re.search(r"\b(?:convention|treaty|protocol|covenant)\b", text, re.I):
+    other = rules()["scope"]["other_convention_words"]
+    m = re.search(rf"{other}(?:\s+[\w-]+){{0,3}}?\s+{_INSTRUMENT_NOUN}", text, re.I)
+    if m:  # "the European Convention on Human Rights", "Vienna Convention": the words name it
+        return m.group(0)
+    m = _compiled("scope", "treaty_place_names").search(text)
+    if m and re.search(rf"\b{_INSTRUMENT_NOUN}", text, re.I):  # "the Budapest one's protocol"
         return m.group(0)
     for acr in re.finditer(rules()["scope"]["instrument_acronym"], text):
         if acr.group(1) not in rules()["scope"]["known_acronyms"]:

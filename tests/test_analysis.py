@@ -369,6 +369,9 @@ def test_no_country_no_national_law(question):
         ("Under the UN Convention against Corruption, must assets be returned?", "Corruption"),
         ("Does the Second Additional Protocol let police ask providers directly?", "Protocol"),
         ("Is live facial recognition banned by the AI Act?", "AI Act"),
+        ("Does the European Convention on Human Rights limit such searches?", "European"),
+        ("Can a State withdraw under the Vienna Convention on the Law of Treaties?", "Vienna"),
+        ("Is the Budapest one stricter on its additional protocol?", "Budapest"),
     ],
 )
 def test_other_instruments_are_caught_by_name(question, instrument):
@@ -389,6 +392,10 @@ def test_other_instruments_are_caught_by_name(question, instrument):
         # a premise clause opening the question is not part of a name ("Since the Convention")
         "Since the Convention has 68 articles, which one deals with denunciation?",
         "Given the Treaty's length, where is extradition?",
+        # a place or body beside "protocol" or "convention" is no instrument's name
+        "When a new protocol is put to a vote, how many votes does the European Union get?",
+        "Where will the talks on the protocol be held? We have no mission in Vienna.",
+        "Can a European company be ordered to keep data under the convention?",
     ],
 )
 def test_no_other_instrument(question):
