@@ -563,6 +563,7 @@ _LEADING = re.compile(
 
 
 _INSTRUMENT_NOUN = r"(?:convention|treaty|protocol|covenant)s?\b"
+_NAME_WORDS = r"(?:\s+(?-i:[A-Z][\w-]*)){0,3}"  # capitalised words of a name, not "support the"
 
 
 def other_instrument(text: str) -> str | None:
@@ -575,8 +576,8 @@ def other_instrument(text: str) -> str | None:
                 continue  # a bare "Convention", "Act" or "Protocol": not a name
             return name
     other = rules()["scope"]["other_convention_words"]
-    m = re.search(rf"{other}(?:\s+[\w-]+){{0,3}}?\s+{_INSTRUMENT_NOUN}", text, re.I)
-    if m:  # "the European Convention on Human Rights", "Vienna Convention": the words name it
+    m = re.search(rf"{other}(?:['’]s)?{_NAME_WORDS}\s+{_INSTRUMENT_NOUN}", text, re.I)
+    if m:  # "the European Convention on Human Rights", "Council of Europe's Second Protocol"
         return m.group(0)
     m = _compiled("scope", "treaty_place_names").search(text)
     if m and re.search(rf"\b{_INSTRUMENT_NOUN}", text, re.I):  # "the Budapest one's protocol"

@@ -372,6 +372,7 @@ def test_no_country_no_national_law(question):
         ("Does the European Convention on Human Rights limit such searches?", "European"),
         ("Can a State withdraw under the Vienna Convention on the Law of Treaties?", "Vienna"),
         ("Is the Budapest one stricter on its additional protocol?", "Budapest"),
+        ("Is the Council of Europe's Second Additional Protocol stricter?", "Council of Europe"),
     ],
 )
 def test_other_instruments_are_caught_by_name(question, instrument):
@@ -396,6 +397,7 @@ def test_other_instruments_are_caught_by_name(question, instrument):
         "When a new protocol is put to a vote, how many votes does the European Union get?",
         "Where will the talks on the protocol be held? We have no mission in Vienna.",
         "Can a European company be ordered to keep data under the convention?",
+        "Does the European Union support the protocol on new offences?",
     ],
 )
 def test_no_other_instrument(question):
