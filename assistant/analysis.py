@@ -566,6 +566,14 @@ _INSTRUMENT_NOUN = r"(?:convention|treaty|protocol|covenant)s?\b"
 _NAME_WORDS = r"(?:\s+(?-i:[A-Z][\w-]*)){0,3}"  # capitalised words of a name, not "support the"
 
 
+def _other_convention_name() -> re.Pattern[str]:
+    """Another convention named by one of its words and a convention, treaty, protocol or
+    covenant: "the European Convention on Human Rights", "the Council of Europe's Second Additional
+    Protocol"; not "the European Union support the convention"."""
+    other = rules()["scope"]["other_convention_words"]
+    return re.compile(rf"{other}(?:['’]s)?{_NAME_WORDS}\s+{_INSTRUMENT_NOUN}", re.I)
+
+
 def other_instrument(text: str) -> str | None:
     """Another treaty, law, regulation or code the question names (as it names it)."""
     for m in re.finditer(rules()["scope"]["instrument_name"], text):
@@ -575,8 +583,7 @@ def other_instrument(text: str) -> str | None:
             if len(words) == 1 and not re.search(r"\d", text[m.end() : m.end() + 6]):
                 continue  # a bare "Convention", "Act" or "Protocol": not a name
             return name
-    other = rules()["scope"]["other_convention_words"]
-    m = re.search(rf"{other}(?:['’]s)?{_NAME_WORDS}\s+{_INSTRUMENT_NOUN}", text, re.I)
+    m = _other_convention_name().search(text)
     if m:  # "the European Convention on Human Rights", "Council of Europe's Second Protocol"
         return m.group(0)
     m = _compiled("scope", "treaty_place_names").search(text)
@@ -590,13 +597,7 @@ def other_instrument(text: str) -> str | None:
 
 def mentions_this_convention(text: str) -> bool:
     """Does the question name this Convention (besides any other instrument it names)?"""
-    other = rules()["scope"]["other_convention_words"]
-    cleaned = re.sub(
-        rf"(?:the\s+)?{other}(?:\s+[\w-]+){{0,3}}?\s+(?:convention|treaty|protocol|covenant)s?\b",
-        " ",
-        text,
-        flags=re.I,
-    )
+    cleaned = _other_convention_name().sub(" ", text)
     name = other_instrument(cleaned)
     if name:
         cleaned = cleaned.replace(name, " ")

@@ -438,6 +438,31 @@ def test_both_instruments_named():
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        # a place or body beside this Convention's name does not hide the name
+        "Does the European Union support the convention against cybercrime?",
+        "Did the Vienna delegations all sign the UN convention?",
+        "Is the African Union backing this treaty?",
+    ],
+)
+def test_this_convention_named_beside_a_place_or_body(question):
+    assert analyze(question).mentions_this_convention
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Does the European Convention on Human Rights limit such searches?",
+        "Is the Council of Europe's Second Additional Protocol stricter?",
+        "the budapest convention on cybercrime: what does it require?",
+    ],
+)
+def test_another_convention_is_not_this_one(question):
+    assert not analyze(question).mentions_this_convention
+
+
+@pytest.mark.parametrize(
     ("text", "refs"),
     [
         ("What does Article 14 say?", [ArticleRef(14)]),
