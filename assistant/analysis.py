@@ -570,7 +570,8 @@ def _other_convention_name() -> re.Pattern[str]:
     """Another convention named by one of its words and a convention, treaty, protocol or
     covenant: "the European Convention on Human Rights", "the Council of Europe's Second Additional
     Protocol"; not "the European Union support the convention"."""
-    other = rules()["scope"]["other_convention_words"]
+    scope = rules()["scope"]
+    other = f"(?:{scope['treaty_place_names']}|{scope['other_convention_words']})"
     return re.compile(rf"{other}(?:['’]s)?{_NAME_WORDS}\s+{_INSTRUMENT_NOUN}", re.I)
 
 
