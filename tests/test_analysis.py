@@ -590,6 +590,34 @@ def test_multi_part_questions_are_split():
 @pytest.mark.parametrize(
     "question",
     [
+        "Who keeps the treaty's records, and where do we lodge our ratification?",
+        "Is aiding a hacker an offence, and would a police inquiry into it count?",
+        "What starts the clock on entry into force, and by when must the first meeting be held?",
+        "What counts as a serious crime here, and why does it matter for sharing evidence?",
+        "Can a state keep its bank secrecy, and could that block a foreign request?",
+    ],
+)
+def test_a_second_question_after_and_is_a_part_of_its_own(question):
+    """ "and" before any question word or auxiliary starts a new part (where, why, would,
+    could, by when ... as well as what, how, can ...)."""
+    assert len(analyze(question).parts) == 2
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can police search and seize data stored where the suspect lives?",
+        "Must companies keep and hand over subscriber information?",
+        "Does the treaty cover fraud and forgery committed online?",
+    ],
+)
+def test_and_between_words_of_one_question_does_not_split_it(question):
+    assert analyze(question).parts == ()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
         "What does Article 14 require?",
         "Summarise article 40 for me",
         "Explain Art. 27.",
