@@ -566,6 +566,7 @@ _INSTRUMENT_NOUN = r"(?:convention|treaty|protocol|covenant)s?\b"
 _NAME_WORDS = r"(?:\s+(?-i:[A-Z][\w-]*)){0,3}"  # capitalised words of a name, not "support the"
 
 
+@cache
 def _other_convention_name() -> re.Pattern[str]:
     """Another convention named by one of its words and a convention, treaty, protocol or
     covenant: "the European Convention on Human Rights", "the Council of Europe's Second Additional
