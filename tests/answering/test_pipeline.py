@@ -51,6 +51,16 @@ def test_numeric_fact_from_the_text(bot):
     _assert_grounded(bot, a)
 
 
+def test_a_long_provision_is_quoted_at_the_sentence_the_question_asks_about(bot):
+    """Art. 64(3) is cut to two of its five sentences: the one saying where instruments are
+    deposited must be among them, although our summary's words favour the later ones."""
+    a = bot.ask("Where do countries deposit their instruments of ratification?")
+    _, evidence = _direct_and_evidence(a)
+    quote = next(line for line in evidence.splitlines() if line.endswith("[Art. 64(3)]"))
+    assert "deposited with the Secretary-General" in quote
+    assert "inform the depositary" not in quote  # still cut to the answering sentences
+
+
 def test_closing_words_of_a_list_stay_with_its_items(bot):
     """Art. 29(1)(a) says nothing about traffic data except through the paragraph's closing
     words: the quote must carry them."""
