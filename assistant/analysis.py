@@ -638,21 +638,6 @@ def _unit(text: str) -> str | None:
     return None
 
 
-# Where a question splits into parts: question marks, semicolons, sentence ends (a context
-# sentence such as "I read that X" names a topic of its own), "and" before a question word, and
-# "and then / once / if ..." (tuning set: multi-article items all cited 0.429 -> 0.476 with
-# padding 0.216 -> 0.198, together with the part threshold of ExtractiveAnswerer). Session 21
-# added where, why, whether, could, would, will, should, might and "by when" to the question
-# words ("..., and where do we lodge it?"): tuning all gold 0.571 -> 0.575, judged padding
-# 0.147 -> 0.149; test 0.662 -> 0.671, 0.195 -> 0.195.
-_PART_SPLIT = re.compile(
-    r"\?\s+(?=\S)|;\s+(?:and\s+)?|\s+(?:and|also|plus)\s+(?=(?:what|how|who|when|where|why|which|whether|"
-    r"can|could|does|do|is|are|must|may|might|will|would|should|if|by\s+when)\b)"
-    r"|(?<=[a-z0-9)'\"”])\.\s+(?=[A-Z])|,?\s+and\s+(?=(?:then|once|if|after|afterwards|also)\b)",
-    re.I,
-)
-
-
 @cache
 def _function_words() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     """English's function words and each other language's ([language] rules), as sets."""
@@ -754,7 +739,9 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
         refers = bool(re.search(f["refers_back"], stripped, re.I)) or (
             len(re.findall(r"\w+", text)) <= int(f["max_words"])
         )
-    parts = tuple(p.strip(" ?") for p in _PART_SPLIT.split(text) if len(p.split()) >= 3)
+    parts = tuple(
+        p.strip(" ?") for p in _compiled("parts", "split").split(text) if len(p.split()) >= 3
+    )
     instrument = other_instrument(text)
     refs_text = _normalised_refs(text)  # "paragraph 8 of Article 42" -> "Article 42(8)"
     return QueryAnalysis(
