@@ -2,8 +2,8 @@
 
 - ``tuning``: ``evals/gold.jsonl`` (session 1) and ``evals/tuning_extra.jsonl`` (more in-scope
   and out-of-scope questions, written from session 2 on by blind writers who never saw the test
-  set: batches x, t, u, v, w, y, z; evals/BLIND.md). What retrieval and answering may be
-  tuned on; its failures may be read.
+  set: batches x, t, u, v, w, y, z, aa-ac, adv, ad, ae; evals/BLIND.md). What retrieval and
+  answering may be tuned on; its failures may be read.
 - ``test``: ``evals/test/*.jsonl``, one file per blind batch (who wrote each and how: BLIND.md).
   Written blind, frozen, never tuned on: only its aggregate figures are looked at.
 - a batch: ``evals/test/<name>.jsonl`` alone (``--set batch:F``), for a new batch's first run.
