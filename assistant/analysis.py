@@ -32,6 +32,7 @@ class Intent(StrEnum):
     MULTI = "multi"  # several things at once: "compare", "both", "and what about"
     CROSS_BORDER = "cross_border"  # another country is involved: abroad, foreign, extradition
     LOCATE = "locate"  # where the text deals with a topic: "which article covers grooming?"
+    SAFEGUARD = "safeguard"  # limits on a power, oversight, rights protections
 
 
 @dataclass(frozen=True)

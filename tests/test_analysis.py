@@ -46,6 +46,11 @@ from assistant.models import SourceKind
         ("Where does the treaty talk about encryption?", Intent.LOCATE),
         ("Where in the convention is witness protection mentioned?", Intent.LOCATE),
         ("Is there a provision on the statute of limitations?", Intent.LOCATE),
+        ("What stops governments from abusing these surveillance powers?", Intent.SAFEGUARD),
+        ("Does a judge have to sign off before police intercept messages?", Intent.SAFEGUARD),
+        ("Are there any limits on real-time collection of traffic data?", Intent.SAFEGUARD),
+        ("What protects free speech from misuse of the offences?", Intent.SAFEGUARD),
+        ("Is independent oversight required for production orders?", Intent.SAFEGUARD),
     ],
 )
 def test_intents(question, intent):
@@ -63,6 +68,20 @@ def test_intents(question, intent):
 def test_no_refusal_or_quantity_where_none_is_asked(question):
     a = analyze(question)
     assert Intent.REFUSAL not in a.intents and Intent.QUANTITY not in a.intents
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is there a time limit on preservation?",
+        "How long can a preservation order last?",
+        "Can police make a provider hand over subscriber data?",
+        "Must states criminalize online child sexual abuse material?",
+        "Is selling hacking tools covered by the misuse of devices offence?",
+    ],
+)
+def test_no_safeguard_asked_where_none_is(question):
+    assert Intent.SAFEGUARD not in analyze(question).intents
 
 
 @pytest.mark.parametrize(

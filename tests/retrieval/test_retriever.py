@@ -55,6 +55,14 @@ def test_lexical_side_finds_rare_exact_terms(bot):
     assert any(lab.startswith("Art. 40(21)") for lab in fused), (dense, fused)
 
 
+def test_a_question_about_oversight_lifts_the_provisions_stating_safeguards(bot):
+    """Without the lift, the definition of "confiscation" (an order "of a court") leads and the
+    answer cites it; Art. 24 is what speaks to review by a judge."""
+    question = "Does a judge have to approve a production order?"
+    assert bot.retrieve(question, k=1)[0].label.startswith("Art. 24(")
+    assert bot.ask(question).citations[0].label.startswith("Art. 24(")
+
+
 def test_definition_attached_for_defined_terms(bot):
     top = bot.retrieve("What counts as traffic data?", k=5)
     assert top[0].label == "Art. 2(c)"
