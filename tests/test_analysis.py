@@ -19,6 +19,8 @@ from assistant.models import SourceKind
         ("What is the difference between freezing and confiscation?", Intent.DEFINITION),
         ("How long can a preservation order last?", Intent.QUANTITY),
         ("Within what time must the data be kept?", Intent.QUANTITY),
+        ("What's the minimum time the data has to be kept?", Intent.QUANTITY),
+        ("what's the maximum period for a preservation order", Intent.QUANTITY),
         ("When does the convention take effect?", Intent.QUANTITY),
         ("What majority is needed to adopt an amendment?", Intent.QUANTITY),
         ("How many instruments of ratification are needed?", Intent.QUANTITY),
@@ -107,6 +109,9 @@ def test_no_locate_where_no_place_in_the_text_is_asked(question):
         ("When can the convention be signed?", "date"),
         ("By when must states sign?", "date"),
         ("What majority is needed?", "count"),
+        # a "when" clause sets the scene; it does not ask for a date
+        ("When a country asks us to freeze data, what's the minimum time we keep it?", None),
+        ("When police seize a laptop, how many days may they hold it?", "day"),
     ],
 )
 def test_quantity_units(question, unit):
