@@ -17,7 +17,6 @@ class FusionWeights(BaseModel):
     questions_lexical: float = 1.0
     context: float = 0.5  # a follow-up's rankings with the earlier question added
     earlier_citations: float = 0.3  # provisions the earlier answer cited
-    asked_kind: float = 0.25  # lift for provisions stating what is asked (time limit, refusal,
-    # safeguard)
+    asked_kind: float = 0.25  # lift for stating the asked kind (time limit, refusal, safeguard)
     preamble: float = 0.7  # recitals match everything a little
     titles: float = 2.5  # the opening provisions of the articles a question names by title
