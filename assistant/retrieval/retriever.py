@@ -91,15 +91,21 @@ TITLE_SHARE = 0.5
 PAIRS = 3  # two-provision questions a retrieval reports
 LOCATE_POOL = 12  # the leading candidates searched for the topic of a "which article" question
 
-# A provision stating a safeguard: lifted like a time limit or a refusal ground when the question
-# asks what limits a power or protects people from it (tuning all gold 0.578 -> 0.585, judged
-# padding 0.166 -> 0.162; test, 1544 items: all gold 0.665 -> 0.670, key facts 0.831 -> 0.833).
-_SAFEGUARD_TEXT = re.compile(
-    r"\b(?:safeguards?|human rights|independent supervision|judicial or other independent review|"
-    r"proportionality|fundamental freedoms|protection of personal data|privacy)\b",
-    re.I,
-)
-_REFUSAL_TEXT = re.compile(r"\b(?:refus\w*|declin\w*|grounds?\b|postpone\w*|not be obliged)", re.I)
+# What a provision's text states, for the kinds a question can ask for besides a quantity: such
+# provisions are lifted when the question asks for that kind. A safeguard is lifted when the
+# question asks what limits a power or protects people from it (tuning all gold 0.578 -> 0.585,
+# judged padding 0.166 -> 0.162; test, 1544 items: all gold 0.665 -> 0.670, key facts 0.831 ->
+# 0.833).
+_KIND_TEXT = {
+    Intent.REFUSAL: re.compile(
+        r"\b(?:refus\w*|declin\w*|grounds?\b|postpone\w*|not be obliged)", re.I
+    ),
+    Intent.SAFEGUARD: re.compile(
+        r"\b(?:safeguards?|human rights|independent supervision|judicial or other independent "
+        r"review|proportionality|fundamental freedoms|protection of personal data|privacy)\b",
+        re.I,
+    ),
+}
 _UNIT_KINDS = {
     "day": {("duration", "day")},
     "month": {("duration", "month")},
@@ -396,6 +402,7 @@ class HybridRetriever:
                 scores[c.id] += weight / (self.rrf_k + rank + 1)
         w = self.weights
         lift = 1.0 + w.asked_kind
+        kinds = [pattern for intent, pattern in _KIND_TEXT.items() if analysis.has(intent)]
         for cid in scores:
             chunk = self.catalog.by_id[cid]
             if cid.startswith(("convention:preamble", "resolution:preamble")) and not (
@@ -404,10 +411,11 @@ class HybridRetriever:
                 scores[cid] *= w.preamble
             if analysis.has(Intent.QUANTITY) and self._states_quantity(chunk, analysis):
                 scores[cid] *= lift
-            if analysis.has(Intent.REFUSAL) and _REFUSAL_TEXT.search(chunk.sentence()):
-                scores[cid] *= lift
-            if analysis.has(Intent.SAFEGUARD) and _SAFEGUARD_TEXT.search(chunk.sentence()):
-                scores[cid] *= lift
+            if kinds:
+                sentence = chunk.sentence()
+                for pattern in kinds:
+                    if pattern.search(sentence):
+                        scores[cid] *= lift
         order = sorted(scores, key=scores.get, reverse=True)
         return [(self.catalog.by_id[i], scores[i]) for i in order]
 
