@@ -28,7 +28,7 @@ from assistant.analysis import ArticleRef, Intent, QueryAnalysis, roman, rules
 from assistant.index.catalog import Catalog
 from assistant.index.lexical import GENERIC_TERMS, LexicalIndex
 from assistant.index.questions import IndexedQuestion, QuestionIndex
-from assistant.language.quantities import quantities
+from assistant.language.asked_kinds import asked_kinds, states_asked_quantity, states_kind
 from assistant.models import Chunk, Passage, SourceKind
 from assistant.retrieval.weights import FusionWeights
 
@@ -91,42 +91,11 @@ TITLE_SHARE = 0.5
 PAIRS = 3  # two-provision questions a retrieval reports
 LOCATE_POOL = 12  # the leading candidates searched for the topic of a "which article" question
 
-# What a provision's text states, for the kinds a question can ask for besides a quantity: such
-# provisions are lifted when the question asks for that kind. A safeguard is lifted when the
-# question asks what limits a power or protects people from it (tuning all gold 0.578 -> 0.585,
-# judged padding 0.166 -> 0.162; test, 1544 items: all gold 0.665 -> 0.670, key facts 0.831 ->
-# 0.833).
-_KIND_TEXT = {
-    Intent.REFUSAL: re.compile(
-        r"\b(?:refus\w*|declin\w*|grounds?\b|postpone\w*|not be obliged)", re.I
-    ),
-    Intent.SAFEGUARD: re.compile(
-        r"\b(?:safeguards?|human rights|independent supervision|judicial or other independent "
-        r"review|proportionality|fundamental freedoms|protection of personal data|privacy)\b",
-        re.I,
-    ),
-}
-_UNIT_KINDS = {
-    "day": {("duration", "day")},
-    "month": {("duration", "month")},
-    "year": {("duration", "year")},
-    "date": {
-        ("date", ""),
-        ("year", ""),
-        ("ordinal", ""),
-        ("duration", "day"),
-        ("duration", "year"),
-    },
-    "count": {("number", ""), ("fraction", ""), ("ordinal", "")},
-}
-
-
-def states_asked_quantity(text: str, unit: str | None) -> bool:
-    """Does a provision state the kind of quantity the question asks for?"""
-    found = {(q.kind, q.unit) for q in quantities(text)}
-    if unit is None:
-        return any(k in ("duration", "date", "ordinal", "number", "fraction") for k, _ in found)
-    return bool(found & _UNIT_KINDS.get(unit, set()))
+# A provision stating what the question asks for (a quantity of the asked unit, a ground for
+# refusal, a safeguard: :mod:`assistant.language.asked_kinds`) is lifted. A safeguard is lifted
+# when the question asks what limits a power or protects people from it (tuning all gold 0.578 ->
+# 0.585, judged padding 0.166 -> 0.162; test, 1544 items: all gold 0.665 -> 0.670, key facts
+# 0.831 -> 0.833).
 
 
 class HybridRetriever:
@@ -402,7 +371,7 @@ class HybridRetriever:
                 scores[c.id] += weight / (self.rrf_k + rank + 1)
         w = self.weights
         lift = 1.0 + w.asked_kind
-        kinds = [pattern for intent, pattern in _KIND_TEXT.items() if analysis.has(intent)]
+        kinds = asked_kinds(analysis)
         for cid in scores:
             chunk = self.catalog.by_id[cid]
             if cid.startswith(("convention:preamble", "resolution:preamble")) and not (
@@ -413,8 +382,8 @@ class HybridRetriever:
                 scores[cid] *= lift
             if kinds:
                 sentence = chunk.sentence()
-                for pattern in kinds:
-                    if pattern.search(sentence):
+                for kind in kinds:
+                    if states_kind(sentence, kind):
                         scores[cid] *= lift
         order = sorted(scores, key=scores.get, reverse=True)
         return [(self.catalog.by_id[i], scores[i]) for i in order]
