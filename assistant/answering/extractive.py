@@ -27,7 +27,7 @@ from assistant.answering.coverage import Coverage
 from assistant.answering.selector import Selector
 from assistant.documents.provision_notes import ProvisionNote
 from assistant.labels import paragraph_within, parse_article_label
-from assistant.language.asked_kinds import asked_kinds, states_asked_quantity, states_kind
+from assistant.language.asked_kinds import KIND_TEXT, states_asked
 from assistant.language.quantities import (
     Quantity,
     conflicting_quantities,
@@ -39,6 +39,9 @@ from assistant.models import Passage, SourceKind, provision_sentence
 from assistant.retrieval.retriever import Retrieval
 
 _OWN_PARAGRAPH = re.compile(r"\bparagraph (\d+) of this article\b")
+# The asked kinds the selector's `states_asked_kind` feature and the hand-set fit read (the
+# selector was fitted on these two; a safeguard is lifted in retrieval and kept in the quote).
+_SELECTOR_KINDS = (Intent.QUANTITY, Intent.REFUSAL)
 
 
 @dataclass(frozen=True)
@@ -268,9 +271,7 @@ class ExtractiveAnswerer:
         rows = []
         for i, p in enumerate(pool):
             sentence = p.sentence()
-            kind = (
-                a.has(Intent.QUANTITY) and states_asked_quantity(sentence, a.quantity_unit)
-            ) or (a.has(Intent.REFUSAL) and states_kind(sentence, Intent.REFUSAL))
+            kind = any(states_asked(sentence, a, k) for k in _SELECTOR_KINDS)
             rows.append(
                 [
                     p.score / top_score,
@@ -325,10 +326,9 @@ class ExtractiveAnswerer:
         st = self.style
         share = self.coverage.share(p, wanted)
         fit = p.score * (1 - st.coverage_weight + st.coverage_weight * share)
-        if a.has(Intent.QUANTITY) and states_asked_quantity(p.sentence(), a.quantity_unit):
-            fit *= self.style.kind_lift
-        if a.has(Intent.REFUSAL) and states_kind(p.sentence(), Intent.REFUSAL):
-            fit *= self.style.kind_lift
+        for kind in _SELECTOR_KINDS:
+            if states_asked(p.sentence(), a, kind):
+                fit *= self.style.kind_lift
         return fit
 
     # --- 2. answer directly, 3. quote ----------------------------------------------------------
@@ -411,13 +411,12 @@ class ExtractiveAnswerer:
         if len(sentences) <= n:
             return sentences
         wanted = set(self.terms(question))
-        kinds = asked_kinds(analysis)
         scored = []
         for i, s in enumerate(sentences):
             score = len(wanted & set(self.terms(s))) / max(1, len(wanted))
-            if analysis.has(Intent.QUANTITY) and states_asked_quantity(s, analysis.quantity_unit):
+            if states_asked(s, analysis, Intent.QUANTITY):
                 score += 1.0
-            if any(states_kind(s, kind) for kind in kinds):
+            if any(states_asked(s, analysis, kind) for kind in KIND_TEXT):
                 score += 0.5
             scored.append((score, -i, s))
         keep = sorted(scored, reverse=True)[:n]

@@ -57,6 +57,16 @@ def states_kind(text: str, intent: Intent) -> bool:
     return bool(pattern and pattern.search(text))
 
 
+def states_asked(text: str, analysis: QueryAnalysis, kind: Intent) -> bool:
+    """Does the question ask for this kind (a quantity, a refusal ground, a safeguard), and does
+    the text state it (a quantity of the asked unit)?"""
+    if not analysis.has(kind):
+        return False
+    if kind == Intent.QUANTITY:
+        return states_asked_quantity(text, analysis.quantity_unit)
+    return states_kind(text, kind)
+
+
 def asked_kinds(analysis: QueryAnalysis) -> list[Intent]:
     """The kinds of :data:`KIND_TEXT` the question asks for."""
     return [intent for intent in KIND_TEXT if analysis.has(intent)]

@@ -91,12 +91,6 @@ TITLE_SHARE = 0.5
 PAIRS = 3  # two-provision questions a retrieval reports
 LOCATE_POOL = 12  # the leading candidates searched for the topic of a "which article" question
 
-# A provision stating what the question asks for (a quantity of the asked unit, a ground for
-# refusal, a safeguard: :mod:`assistant.language.asked_kinds`) is lifted. A safeguard is lifted
-# when the question asks what limits a power or protects people from it (tuning all gold 0.578 ->
-# 0.585, judged padding 0.166 -> 0.162; test, 1544 items: all gold 0.665 -> 0.670, key facts
-# 0.831 -> 0.833).
-
 
 class HybridRetriever:
     def __init__(
@@ -370,6 +364,11 @@ class HybridRetriever:
             for rank, c in enumerate(ranking):
                 scores[c.id] += weight / (self.rrf_k + rank + 1)
         w = self.weights
+        # A provision stating what the question asks for (a quantity of the asked unit, a ground
+        # for refusal, a safeguard: :mod:`assistant.language.asked_kinds`) is lifted. A safeguard
+        # is lifted when the question asks what limits a power or protects people from it
+        # (tuning all gold 0.578 -> 0.585, judged padding 0.166 -> 0.162; test, 1544 items: all
+        # gold 0.665 -> 0.670, key facts 0.831 -> 0.833).
         lift = 1.0 + w.asked_kind
         kinds = asked_kinds(analysis)
         for cid in scores:

@@ -8,6 +8,7 @@ import pytest
 from assistant.analysis import Intent, analyze
 from assistant.language.asked_kinds import (
     asked_kinds,
+    states_asked,
     states_asked_quantity,
     states_kind,
 )
@@ -61,3 +62,27 @@ def test_a_provision_states_a_refusal_ground_or_a_safeguard(text, kind, states):
 )
 def test_the_kinds_asked_come_from_the_question_analysis(question, kinds):
     assert asked_kinds(analyze(question)) == kinds
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "kind", "states"),
+    [
+        (
+            "How many days must the data be kept?",
+            "for not less than 60 days",
+            Intent.QUANTITY,
+            True,
+        ),
+        ("How many years can it be renewed?", "for not less than 60 days", Intent.QUANTITY, False),
+        ("Does the Convention define traffic data?", "within 60 days", Intent.QUANTITY, False),
+        ("Can a country say no to the request?", "may be refused", Intent.REFUSAL, True),
+        (
+            "Can a country say no to the request?",
+            "subject to human rights",
+            Intent.SAFEGUARD,
+            False,
+        ),
+    ],
+)
+def test_a_text_states_the_kind_only_when_the_question_asks_for_it(question, text, kind, states):
+    assert states_asked(text, analyze(question), kind) is states
