@@ -8,6 +8,8 @@ leading ones):
 Answers:
   cites_gold            the answer cites a gold unit (answered in-scope items)
   cites_gold_paragraph  ... a gold provision at paragraph level
+  leads_with_gold       the answer's first citation (the provision its direct reply opens
+                        with) is of a gold unit (answered in-scope items)
   all_gold_cited        every gold unit cited (multi-article items)
   key_facts             share of the item's key facts stated and cited (evals/facts.py); an
                         abstention states none (all in-scope items)
@@ -55,6 +57,7 @@ class ItemResult:
     rr_para: float | None = None
     cites_gold: float | None = None
     cites_gold_paragraph: float | None = None
+    leads_with_gold: float | None = None
     all_gold_cited: float | None = None
     key_facts: float | None = None
     key_facts_text: float | None = None  # stated anywhere in the text, cited or not
@@ -126,6 +129,7 @@ def score_item(
     r.cites_gold_paragraph = float(
         any(labels_overlap(g, c) for g in item.gold_labels for c in cited)
     )
+    r.leads_with_gold = float(bool(cited) and unit_of(cited[0]) in gold_units)
     if item.needs_all:
         r.all_gold_cited = float(set(gold_units) <= cited_units)
     if facts:
@@ -211,6 +215,7 @@ def item_values(results: list[ItemResult]) -> dict[str, list[float | None]]:
         "cites_gold": [r.cites_gold for r in answered],
         "cites_gold_paraphrase": [r.cites_gold for r in answered if r.type == "paraphrase"],
         "cites_gold_paragraph": [r.cites_gold_paragraph for r in answered],
+        "leads_with_gold": [r.leads_with_gold for r in answered],
         "all_gold_cited": [r.all_gold_cited for r in answered],
         "key_facts": [r.key_facts for r in inscope],
         "key_facts_text": [r.key_facts_text for r in inscope],

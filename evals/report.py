@@ -23,6 +23,7 @@ HEADLINE = [
     ("cites_gold", "answer cites a gold provision"),
     ("cites_gold_paraphrase", "... on paraphrase questions"),
     ("cites_gold_paragraph", "... at paragraph level"),
+    ("leads_with_gold", "... and opens with it (first citation gold)"),
     ("all_gold_cited", "all gold provisions cited (multi-article)"),
     ("key_facts", "key facts stated and cited"),
     ("key_facts_text", "key facts in the text (cited or not)"),

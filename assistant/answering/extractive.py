@@ -191,8 +191,8 @@ class ExtractiveAnswerer:
                 break
             if new(p) and further(p, chosen):
                 chosen.append(p)
-        return _in_question_order(
-            chosen[: st.max_provisions + len(retrieval.parts)], base, retrieval
+        return _in_answer_order(
+            chosen[: st.max_provisions + len(retrieval.parts)], best, base, retrieval
         )
 
     def _pair_partner(self, best: Passage, retrieval: Retrieval) -> Passage | None:
@@ -455,12 +455,18 @@ def _phrase(text: str, q: Quantity) -> str:
     return f"{q.text}{between}{word}".strip()
 
 
-def _in_question_order(
-    chosen: list[Passage], base: Passage | None, retrieval: Retrieval
+def _in_answer_order(
+    chosen: list[Passage], best: Passage, base: Passage | None, retrieval: Retrieval
 ) -> list[Passage]:
-    """A question in parts is answered in its own order: each provision goes with the part it
-    ranks highest for (the earlier part on a tie), a paragraph's lead-in with the provision it
-    introduces, and a provision that no part ranks after them; the order within a part is kept.
+    """The answer leads with its first choice, the provision most likely to answer (after the
+    lead-in that introduces it); a question in parts then has the others in its own order: each
+    provision goes with the part it ranks highest for (the earlier part on a tie), and a
+    provision that no part ranks comes after them; the order within a part is kept.
+
+    Leading with the first choice rather than with the first part's provision: a question's
+    first part is often a context sentence ("We've seized a company server. Can we make their
+    admin explain ...?") whose provision answers nothing asked (tuning: the answer's first
+    citation is gold on 806 of the 863 answers citing gold, against 768 in question order).
     """
     if len(retrieval.parts) < 2:
         return chosen
@@ -474,7 +480,6 @@ def _in_question_order(
         ]
         return min(ranks)[1] if ranks else len(retrieval.parts)
 
+    lead = {best.id} | ({base.id} if base is not None and base in chosen else set())
     part = {p.id: part_of(p) for p in chosen}
-    if base is not None and base in chosen and len(chosen) > chosen.index(base) + 1:
-        part[base.id] = part[chosen[chosen.index(base) + 1].id]
-    return sorted(chosen, key=lambda p: part[p.id])
+    return sorted(chosen, key=lambda p: -1 if p.id in lead else part[p.id])  # stable: lead-in first

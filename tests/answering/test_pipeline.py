@@ -299,12 +299,6 @@ def test_a_figure_the_text_states_otherwise_is_corrected_first(bot):
     "question, first, second",
     [
         (
-            "Can our police order a local provider to preserve data quickly, and can we ask "
-            "another country to preserve data held there?",
-            "Art. 25(1)",
-            "Art. 42(1)",
-        ),
-        (
             "Can we ask another country to preserve data held there, and can our police order a "
             "local provider to preserve data quickly?",
             "Art. 42(1)",
@@ -321,6 +315,30 @@ def test_a_question_in_parts_is_answered_in_its_order(bot, question, first, seco
     labels = [c.label for c in bot.ask(question).citations]
     assert first in labels and second in labels
     assert labels.index(first) < labels.index(second)
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        (
+            "We host a messaging app in our country. Can the police order us to hand over a "
+            "customer's name and address?",
+            "Art. 27(b)",
+        ),
+        (
+            "My brother's laptop was seized by the police during a fraud case. Can they make the "
+            "IT guy at his company explain the encryption?",
+            "Art. 28(4)",
+        ),
+    ],
+)
+def test_the_answer_opens_with_its_first_choice_not_with_a_context_sentence(bot, question, first):
+    """A question's first part that only sets the scene ranks a provision of its own (the
+    definition of a service provider, an offence): the answer still opens with the provision
+    that answers what is asked, and the scene's provision, when cited, follows it."""
+    answer = bot.ask(question)
+    assert [c.label for c in answer.citations][0] == first
+    assert f"[{first}]" in answer.text.split("\n")[0]
 
 
 @pytest.mark.parametrize(
