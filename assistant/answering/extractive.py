@@ -465,8 +465,9 @@ def _in_answer_order(
 
     Leading with the first choice rather than with the first part's provision: a question's
     first part is often a context sentence ("We've seized a company server. Can we make their
-    admin explain ...?") whose provision answers nothing asked (tuning: the answer's first
-    citation is gold on 806 of the 863 answers citing gold, against 768 in question order).
+    admin explain ...?") whose provision answers nothing asked (answers opening with a gold
+    provision, ``leads_with_gold`` in evals/metrics.py: tuning 0.890 -> 0.931, test 0.868 ->
+    0.939, with the same provisions cited).
     """
     if len(retrieval.parts) < 2:
         return chosen
