@@ -326,8 +326,9 @@ class ExtractiveAnswerer:
         st = self.style
         share = self.coverage.share(p, wanted)
         fit = p.score * (1 - st.coverage_weight + st.coverage_weight * share)
+        sentence = p.sentence()
         for kind in _SELECTOR_KINDS:
-            if states_asked(p.sentence(), a, kind):
+            if states_asked(sentence, a, kind):
                 fit *= self.style.kind_lift
         return fit
 
