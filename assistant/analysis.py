@@ -724,8 +724,22 @@ def quotes_of(text: str) -> list[str]:
     return out
 
 
-def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
-    """Read the question. ``conversation``: there are earlier turns it may refer back to."""
+def _definite_reference(text: str, earlier: str, pattern: str) -> bool:
+    """Does a definite noun phrase of ``text`` ("the data") use a word of ``earlier``?"""
+    if not earlier:
+        return False
+
+    def base(word: str) -> str:
+        return re.sub(r"(?:'s|s)$", "", word.lower())
+
+    said = {base(w) for w in re.findall(r"[\w-]+(?:'s)?", earlier)}
+    return any(base(w) in said for m in re.finditer(pattern, text, re.I) for w in m.groups() if w)
+
+
+def analyze(question: str, *, conversation: bool = False, earlier: str = "") -> QueryAnalysis:
+    """Read the question. ``conversation``: there are earlier turns it may refer back to;
+    ``earlier``: the question asked just before, when known (its words make "the data" refer
+    back)."""
     text = question
     intents = frozenset(i for i in Intent if _compiled("intent", i.value).search(text))
     sources = {
@@ -737,8 +751,10 @@ def analyze(question: str, *, conversation: bool = False) -> QueryAnalysis:
     if conversation:
         f = rules()["followup"]
         stripped = re.sub(f["this_document"], " ", text, flags=re.I)
-        refers = bool(re.search(f["refers_back"], stripped, re.I)) or (
-            len(re.findall(r"\w+", text)) <= int(f["max_words"])
+        refers = (
+            bool(re.search(f["refers_back"], stripped, re.I))
+            or len(re.findall(r"\w+", text)) <= int(f["max_words"])
+            or _definite_reference(stripped, earlier, f["definite"])
         )
     parts = tuple(
         p.strip(" ?") for p in _compiled("parts", "split").split(text) if len(p.split()) >= 3

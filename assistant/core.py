@@ -282,7 +282,9 @@ class Assistant:
         turns = _clean_history(history, self.settings.max_question_chars)
         f = self.resolve(text, turns)
         analysis = (
-            analyze(f.standalone) if f.standalone else analyze(text, conversation=bool(turns))
+            analyze(f.standalone)
+            if f.standalone
+            else analyze(text, conversation=bool(turns), earlier=turns[-1][0] if turns else "")
         )
         return self.pipeline.search(analysis, f, k).passages
 

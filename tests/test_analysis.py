@@ -605,6 +605,23 @@ def test_follow_up_reading(question, refers):
     assert not analyze(question).refers_back  # only with a conversation
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier", "refers"),
+    [
+        ("Can we tell the customer?", "We got an order to preserve a customer's files.", True),
+        ("How long must the data be kept?", "Can a country ask another to secure data?", True),
+        ("Do the providers have to comply?", "Can police order a service provider to act?", True),
+        # a definite phrase the earlier question did not use, or no earlier question
+        ("Can we tell the customer?", "Can police collect traffic data in real time?", False),
+        ("Can we tell the customer?", "", False),
+        ("When does the Convention enter into force?", "Who may sign the Convention?", False),
+    ],
+)
+def test_a_definite_phrase_from_the_earlier_question_refers_back(question, earlier, refers):
+    """After a question about a customer, "the customer" is that customer: a follow-up."""
+    assert analyze(question, conversation=True, earlier=earlier).refers_back is refers
+
+
 def test_multi_part_questions_are_split():
     a = analyze("When does the Convention enter into force, and who is the depositary?")
     assert len(a.parts) == 2

@@ -32,8 +32,8 @@ class Followup:
         )
 
 
-def refers_back(question: str) -> bool:
-    return analyze(question, conversation=True).refers_back
+def refers_back(question: str, earlier: str = "") -> bool:
+    return analyze(question, conversation=True, earlier=earlier).refers_back
 
 
 # "And what about content data?", "What about for traffic data?", "And for personal data?",
@@ -138,13 +138,13 @@ def resolve(question: str, history: list[Turn] | None, terms: Iterable[str] = ()
     """Only questions that refer back are rewritten; others stand alone. An elliptical one
     ("and what about content data?") becomes the earlier question about its new topic when the
     defined ``terms`` make that possible."""
-    if not history or not refers_back(question):
+    if not history or not refers_back(question, history[-1][0]):
         return Followup(question)
     prev_q, prev_a = history[-1]
     context = prev_q
     # A chain of follow-ups: carry the last standalone question along.
     for q, _ in reversed(history[:-1]):
-        if not refers_back(prev_q):
+        if not refers_back(prev_q, q):
             break
         context, prev_q = f"{q} {context}", q
     return Followup(

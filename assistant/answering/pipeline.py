@@ -125,7 +125,8 @@ class AnswerPipeline:
     # --- steps ---------------------------------------------------------------------------------
 
     def _analyse(self, s: State) -> State:
-        s.analysis = analyze(s.question, conversation=bool(s.history))
+        earlier = s.history[-1][0] if s.history else ""
+        s.analysis = analyze(s.question, conversation=bool(s.history), earlier=earlier)
         decision = self.policy.before_retrieval(s.analysis)
         if decision is not None:
             return self._decline(s, decision)

@@ -28,6 +28,7 @@ from assistant.analysis import ArticleRef, Intent, QueryAnalysis, roman, rules
 from assistant.index.catalog import Catalog
 from assistant.index.lexical import GENERIC_TERMS, LexicalIndex
 from assistant.index.questions import IndexedQuestion, QuestionIndex
+from assistant.labels import unit_of
 from assistant.language.asked_kinds import asked_kinds, states_asked_quantity, states_kind
 from assistant.models import Chunk, Passage, SourceKind
 from assistant.retrieval.weights import FusionWeights
@@ -206,14 +207,14 @@ class HybridRetriever:
         question = analysis.searched
         lists, dense_score, q_best, vector = self._rankings(question, 1.0)
         top_declined = self.questions.nearest_declined(vector)
+        own = list(lists)
         if context:
             more, more_dense, _, _ = self._rankings(f"{question} {context}", self.weights.context)
             lists += more
             for cid, s in more_dense.items():
                 dense_score.setdefault(cid, s)
         if boost_labels:
-            boosted = [c for lab in boost_labels for c in self.catalog.by_label.get(lab, [])]
-            lists.append((boosted, self.weights.earlier_citations))
+            lists.append((self._earlier(boost_labels, own), self.weights.earlier_citations))
         titled, title_share = self._titled(question)
         if title_share >= TITLE_SHARE and self.weights.titles:  # "Which article deals with
             # denunciation?" (only then: a title word in a longer question, "extradition",
@@ -357,6 +358,29 @@ class HybridRetriever:
         for c, s in self._fuse(lists, analysis)[:n]:
             out.append(self._passage(c, s, dense_score.get(c.id, 0.0), q_best.get(c.label)))
         return out
+
+    def _earlier(self, labels: list[str], own: list) -> list[Chunk]:
+        """The provisions of the articles an earlier answer cited, in the order the follow-up's
+        own rankings put them: the earlier turn tells which article the talk is about, the
+        follow-up which of its provisions it asks for (on the tuning set's conversations, the
+        gold provision is another provision of an earlier-cited article 51 times, the same
+        provision 11 times and another article 19 times). Each provision counts once, however
+        often the earlier answer names it (tuning, against the earlier answer's provisions
+        themselves: paragraph MRR 0.885 -> 0.892, key facts 0.822 -> 0.825, judged padding 0.162
+        -> 0.159; test, 1754 items: paragraph MRR 0.891 -> 0.898, key facts 0.828 -> 0.831,
+        follow-ups citing gold 0.910 -> 0.918)."""
+        units = {unit_of(lab) for lab in labels}
+        scores: dict[str, float] = defaultdict(float)
+        for ranking, weight in own:
+            for rank, c in enumerate(ranking):
+                if unit_of(c.label) in units:
+                    scores[c.id] += weight / (self.rrf_k + rank + 1)
+        ranked = [self.catalog.by_id[i] for i in sorted(scores, key=scores.get, reverse=True)]
+        seen = set(scores)
+        for lab in labels:  # an earlier provision the follow-up's rankings do not reach
+            ranked += [c for c in self.catalog.by_label.get(lab, []) if c.id not in seen]
+            seen.update(c.id for c in self.catalog.by_label.get(lab, []))
+        return ranked
 
     def _fuse(self, lists, analysis: QueryAnalysis) -> list[tuple[Chunk, float]]:
         scores: dict[str, float] = defaultdict(float)

@@ -178,6 +178,32 @@ def test_followup_is_resolved_against_the_previous_turn(bot):
     _assert_grounded(bot, follow)
 
 
+def test_a_follow_up_asks_for_another_provision_of_the_earlier_article(bot):
+    """The earlier turn tells which article the talk is about; the follow-up asks for another of
+    its provisions. Boosting the earlier answer's own provision brought it back (Art. 40(9)(b)
+    again); the article's provisions, in the follow-up's own order, give Art. 40(11)."""
+    first = "What conditions apply to sending a detained person abroad to testify?"
+    a1 = bot.ask(first)
+    assert any(c.label.startswith("Art. 40(9)") for c in a1.citations), a1.text
+    follow = bot.ask(
+        "Could they be prosecuted for something they did before being sent over?",
+        history=[(first, a1.text)],
+    )
+    assert follow.citations[0].label == "Art. 40(11)", follow.text
+    _assert_grounded(bot, follow)
+
+
+def test_a_definite_phrase_from_the_earlier_question_makes_a_follow_up(bot):
+    """A question naming no topic of its own ("Can we tell the customer?") is declined alone;
+    after a question about a customer's preserved files it asks about that preservation."""
+    first = "Our company got an order to preserve a customer's stored files. What do we have to do?"
+    a1 = bot.ask(first)
+    follow = bot.ask("Can we tell the customer?", history=[(first, a1.text)])
+    assert not follow.abstained, follow.text
+    assert "Art. 25(3)" in [c.label for c in follow.citations], follow.text
+    assert "Read as a follow-up" in follow.notice
+
+
 def test_named_article_answer_stays_in_that_article(bot):
     a = bot.ask("What does Article 14 say?")
     assert "Article 14 (" in a.text
